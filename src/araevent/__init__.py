@@ -1,0 +1,22 @@
+"""araevent: tag actors, places, dates and event triggers in Arabic news text.
+
+The top-level namespace holds the data model; loaders live in :mod:`araevent.io` and text
+utilities in :mod:`araevent.data.text`. Nothing here imports torch or hydra.
+"""
+
+from araevent.data.document import Document, Span, SpanError
+from araevent.data.labels import DEFAULT_LABELS, LabelSchema
+from araevent.errors import DataFormatError, LoadReport
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_LABELS",
+    "DataFormatError",
+    "Document",
+    "LabelSchema",
+    "LoadReport",
+    "Span",
+    "SpanError",
+    "__version__",
+]

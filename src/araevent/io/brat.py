@@ -1,0 +1,123 @@
+"""brat standoff: ``NAME.txt`` with ``NAME.ann`` beside it, one document per pair.
+
+Text-bound annotations (``T1<TAB>LABEL START END<TAB>TEXT``) become spans; their offsets count
+characters of the ``.txt`` file as stored (``\\r`` included). Discontinuous entities
+(``START END;START END``) cannot be a single span: they are reported and skipped. Relations,
+events, attributes and notes are counted and ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from araevent.data.document import Document
+from araevent.errors import DataFormatError
+from araevent.io.builder import DocumentBuilder, RawSpan
+from araevent.io.files import read_lines, read_text
+
+_OFFSETS_RE = re.compile(r"^\d+ \d+(;\d+ \d+)*$")
+_IGNORED = {
+    "R": "relations",
+    "E": "events",
+    "A": "attributes",
+    "M": "attributes",
+    "N": "normalizations",
+    "#": "notes",
+    "*": "equivalences",
+}
+
+
+def brat_pairs(path: str | Path) -> list[tuple[Path, Path]]:
+    """The ``(.txt, .ann)`` pairs under a folder, or for one ``.txt``/``.ann`` file."""
+    path = Path(path)
+    texts = sorted(path.glob("*.txt")) if path.is_dir() else [path.with_suffix(".txt")]
+    pairs = []
+    for text in texts:
+        ann = text.with_suffix(".ann")
+        if not text.is_file():
+            raise DataFormatError("the .txt file of this brat document is missing", path=text)
+        if not ann.is_file():
+            raise DataFormatError("the .ann file of this brat document is missing", path=ann)
+        pairs.append((text, ann))
+    if not pairs:
+        raise DataFormatError("no brat .txt/.ann pairs found", path=path)
+    return pairs
+
+
+def read_brat(path: str | Path, builder: DocumentBuilder) -> Iterator[Document]:
+    for text_path, ann_path in brat_pairs(path):
+        text = read_text(text_path, strict=builder.strict, report=builder.report)
+        doc_id = text_path.stem
+        spans = list(_text_bound(ann_path, doc_id, text, builder))
+        builder.path = ann_path
+        yield builder.build(doc_id, text, spans, {"source": str(text_path)})
+
+
+def _text_bound(
+    ann_path: Path, doc_id: str, text: str, builder: DocumentBuilder
+) -> Iterator[RawSpan]:
+    builder.path = ann_path
+    for number, line in enumerate(
+        read_lines(ann_path, strict=builder.strict, report=builder.report), 1
+    ):
+        if not line.strip():
+            continue
+        kind = line[0]
+        if kind != "T":
+            what = _IGNORED.get(kind)
+            if what is None:
+                builder.problem("unknown annotation line", repr(line[:40]), number, doc_id)
+            else:
+                builder.report.add(
+                    f"brat {what} ignored",
+                    line.split("\t")[0],
+                    path=ann_path,
+                    line=number,
+                    doc_id=doc_id,
+                )
+            continue
+        fields = line.split("\t")
+        head = fields[1].split(" ", 1) if len(fields) >= 2 else []
+        if len(fields) < 3 or len(head) != 2 or not _OFFSETS_RE.match(head[1]):
+            builder.problem(
+                "malformed text-bound annotation",
+                "expected 'T<n><TAB>LABEL START END<TAB>TEXT'",
+                number,
+                doc_id,
+            )
+            continue
+        label, offsets = head
+        if ";" in offsets:
+            builder.report.add(
+                "discontinuous entities skipped",
+                f"{fields[0]} {label} {offsets}",
+                path=ann_path,
+                line=number,
+                doc_id=doc_id,
+            )
+            continue
+        start, end = (int(x) for x in offsets.split(" "))
+        stated: str | None = fields[2]
+        if text[start:end].replace("\n", " ") == stated:  # brat writes line breaks as spaces
+            stated = None
+        yield RawSpan(start, end, label, number, stated)
+
+
+def write_brat(documents: Iterable[Document], folder: str | Path) -> int:
+    """One ``.txt``/``.ann`` pair per document, named by its id; returns the count."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for document in documents:
+        stem = re.sub(r"[^\w.-]", "_", document.id) or f"doc{count}"
+        (folder / f"{stem}.txt").write_text(document.text, encoding="utf-8", newline="")
+        lines = [
+            f"T{i}\t{span.label} {span.start} {span.end}\t"
+            f"{document.span_text(span).replace(chr(10), ' ')}\n"
+            for i, span in enumerate(document.spans, 1)
+        ]
+        (folder / f"{stem}.ann").write_text("".join(lines), encoding="utf-8", newline="\n")
+        count += 1
+    return count

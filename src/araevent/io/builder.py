@@ -1,0 +1,208 @@
+"""Turning raw spans read from any format into validated Documents.
+
+Every reader collects its spans as :class:`RawSpan` (offsets, label, where they came from) and
+hands them to :class:`DocumentBuilder`, so that label maps, range checks, span-text checks,
+word alignment and overlap handling behave the same for every format, and every repair is
+reported in the same :class:`~araevent.errors.LoadReport`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from araevent.data.document import Document, Span
+from araevent.data.labels import LabelSchema
+from araevent.data.text import is_word_char
+from araevent.errors import DataFormatError, LoadReport
+from araevent.io.labelmap import LabelMap
+
+Mode = Literal["strict", "lenient"]
+
+
+@dataclass(frozen=True)
+class RawSpan:
+    """A span as a file states it, before any checks."""
+
+    start: int
+    end: int
+    label: str
+    line: int | None = None
+    text: str | None = None
+
+
+@dataclass
+class DocumentBuilder:
+    """Validates raw spans against one text and builds a :class:`Document`.
+
+    In ``strict`` mode the first problem raises :class:`DataFormatError` with the file, line
+    and document; in ``lenient`` mode it is repaired or the span skipped, and counted in
+    ``report``. Label-map drops are a stated policy, counted in both modes.
+    """
+
+    path: str | Path | None = None
+    mode: Mode = "strict"
+    schema: LabelSchema | None = None
+    label_map: LabelMap | None = None
+    word_aligned: bool = True
+    report: LoadReport = field(default_factory=LoadReport)
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("strict", "lenient"):
+            raise ValueError(f"mode must be 'strict' or 'lenient', got {self.mode!r}")
+
+    @property
+    def strict(self) -> bool:
+        return self.mode == "strict"
+
+    def problem(self, kind: str, detail: str, line: int | None, doc_id: str | None) -> None:
+        """Raise in strict mode; otherwise count ``kind`` and carry on."""
+        if self.strict:
+            raise DataFormatError(f"{kind}: {detail}", path=self.path, line=line, doc_id=doc_id)
+        self.report.add(kind, detail, path=self.path, line=line, doc_id=doc_id)
+
+    def map_label(self, label: str, line: int | None, doc_id: str | None) -> str | None:
+        """The project label for ``label``, or None when the span is to be dropped."""
+        if self.label_map is not None:
+            if label not in self.label_map:
+                self.problem("unknown label", f"{label!r} is not in the label map", line, doc_id)
+                return None
+            target = self.label_map[label]
+            if target is None:
+                self.report.labels_dropped[label] += 1
+                return None
+            if target != label:
+                self.report.labels_mapped[f"{label} -> {target}"] += 1
+            label = target
+        if self.schema is not None and label not in self.schema:
+            expected = ", ".join(self.schema.labels)
+            self.problem("unknown label", f"{label!r} (expected one of {expected})", line, doc_id)
+            return None
+        return label
+
+    def build(
+        self,
+        doc_id: str,
+        text: str,
+        raw_spans: Iterable[RawSpan],
+        meta: Mapping[str, Any] | None = None,
+        line: int | None = None,
+        *,
+        labels_mapped: bool = False,
+    ) -> Document:
+        """Check ``raw_spans`` against ``text``; ``labels_mapped`` if the reader mapped them."""
+        spans: list[tuple[Span, int | None]] = []
+        for raw in raw_spans:
+            where = raw.line if raw.line is not None else line
+            label = raw.label if labels_mapped else self.map_label(raw.label, where, doc_id)
+            if label is None:
+                continue
+            span = self._checked_span(raw, label, text, where, doc_id)
+            if span is not None:
+                spans.append((span, where))
+        kept = self._without_overlaps(spans, text, doc_id)
+        self.report.documents += 1
+        return Document(doc_id, text, tuple(kept), meta or {})
+
+    def _checked_span(
+        self, raw: RawSpan, label: str, text: str, line: int | None, doc_id: str
+    ) -> Span | None:
+        start, end = raw.start, raw.end
+        if not 0 <= start < end <= len(text):
+            self.problem(
+                "offsets out of range",
+                f"[{start}, {end}) {label} in a text of length {len(text)}",
+                line,
+                doc_id,
+            )
+            return None
+        if raw.text is not None and text[start:end] != raw.text:
+            found = _nearest(text, raw.text, start)
+            detail = f"[{start}, {end}) gives {text[start:end]!r}, the file says {raw.text!r}"
+            self.problem("span text mismatch", detail, line, doc_id)
+            if found is None:
+                self.report.add(
+                    "span skipped (text not found)",
+                    raw.text,
+                    path=self.path,
+                    line=line,
+                    doc_id=doc_id,
+                )
+                return None
+            start, end = found, found + len(raw.text)
+        if self.word_aligned:
+            snapped = snap_to_words(text, start, end)
+            if snapped != (start, end):
+                detail = f"[{start}, {end}) {text[start:end]!r}"
+                if snapped is None:
+                    self.problem("span without words skipped", detail, line, doc_id)
+                    return None
+                self.problem(
+                    "span not aligned to words",
+                    f"{detail} snapped to {text[snapped[0] : snapped[1]]!r}",
+                    line,
+                    doc_id,
+                )
+                start, end = snapped
+        return Span(start, end, label)
+
+    def _without_overlaps(
+        self, spans: list[tuple[Span, int | None]], text: str, doc_id: str
+    ) -> list[Span]:
+        kept: list[Span] = []
+        for span, line in sorted(spans, key=lambda item: (item[0].start, -item[0].end)):
+            if kept and kept[-1].overlaps(span):
+                previous = kept[-1]
+                detail = (
+                    f"[{span.start}, {span.end}) {span.label} {text[span.start : span.end]!r} "
+                    f"overlaps [{previous.start}, {previous.end}) {previous.label} "
+                    f"{text[previous.start : previous.end]!r}; the earlier span is kept"
+                )
+                self.problem("overlapping spans", detail, line, doc_id)
+                continue
+            kept.append(span)
+        return kept
+
+
+_OPENERS = {"(": ")", "[": "]", "{": "}", "«": "»", "“": "”", '"': '"', "'": "'"}
+_CLOSERS = {close: open_ for open_, close in _OPENERS.items()}
+
+
+def snap_to_words(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The word-aligned span nearest to ``[start, end)``.
+
+    Non-word characters at the edges are trimmed (a comma or full stop taken in by a tokenizer)
+    unless they are brackets or quotes closed inside the span (``أغسطس (آب)``,
+    ``"الحشد الشعبي"``); a boundary that cuts a word is moved outwards to take the whole word
+    (a proclitic left out). None when the span holds no word character at all.
+    """
+    while start < end and not is_word_char(text[start]):
+        closer = _OPENERS.get(text[start])
+        if closer is not None and closer in text[start + 1 : end]:
+            break
+        start += 1
+    while end > start and not is_word_char(text[end - 1]):
+        opener = _CLOSERS.get(text[end - 1])
+        if opener is not None and opener in text[start : end - 1]:
+            break
+        end -= 1
+    if not any(is_word_char(c) for c in text[start:end]):
+        return None
+    while start > 0 and is_word_char(text[start - 1]):
+        start -= 1
+    while end < len(text) and is_word_char(text[end]):
+        end += 1
+    return start, end
+
+
+def _nearest(text: str, needle: str, around: int) -> int | None:
+    """Start of the occurrence of ``needle`` in ``text`` closest to ``around``."""
+    best: int | None = None
+    position = text.find(needle)
+    while position != -1:
+        if best is None or abs(position - around) < abs(best - around):
+            best = position
+        position = text.find(needle, position + 1)
+    return best

@@ -1,0 +1,55 @@
+"""Reading text files so that encoding problems are reported with their line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from araevent.errors import DataFormatError, LoadReport
+
+
+def read_lines(
+    path: str | Path, *, strict: bool = True, report: LoadReport | None = None
+) -> list[str]:
+    """The file's lines without line endings (``\\n``, ``\\r\\n``), a leading BOM removed.
+
+    Bytes that are not UTF-8 raise :class:`DataFormatError` naming the line and byte column;
+    in lenient mode they become U+FFFD and are counted in ``report``.
+    """
+    raw = Path(path).read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    lines = []
+    for number, chunk in enumerate(raw.split(b"\n"), start=1):
+        if chunk.endswith(b"\r"):
+            chunk = chunk[:-1]
+        try:
+            lines.append(chunk.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            bad = chunk[exc.start : exc.end]
+            detail = f"bytes that are not UTF-8 at column {exc.start + 1}: {bad!r}"
+            if strict:
+                raise DataFormatError(detail, path=path, line=number) from None
+            if report is not None:
+                report.add("invalid UTF-8 replaced", detail, path=path, line=number)
+            lines.append(chunk.decode("utf-8", errors="replace"))
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def read_text(path: str | Path, *, strict: bool = True, report: LoadReport | None = None) -> str:
+    """The whole file as text, exactly (no newline translation), checked like :func:`read_lines`.
+
+    Standoff formats count offsets in the file's own characters, ``\\r`` included.
+    """
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        detail = f"bytes that are not UTF-8: {raw[exc.start : exc.end]!r}"
+        if strict:
+            raise DataFormatError(detail, path=path, line=line) from None
+        if report is not None:
+            report.add("invalid UTF-8 replaced", detail, path=path, line=line)
+        return raw.decode("utf-8", errors="replace")

@@ -1,0 +1,91 @@
+"""JSON Lines: the canonical format and doccano's export.
+
+Canonical: one ``{"id", "text", "spans": [{"start", "end", "label"}], "meta"}`` object per line,
+offsets in characters of ``text``; a span may carry its ``text``, which is then checked.
+doccano: ``{"text", "label": [[start, end, label], ...]}`` (sequence labelling export) or
+``{"text", "entities": [{"start_offset", "end_offset", "label"}]}`` (newer versions).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from araevent.data.document import Document
+from araevent.io.builder import DocumentBuilder, RawSpan
+from araevent.io.files import read_lines
+
+
+def read_jsonl(path: str | Path, builder: DocumentBuilder) -> Iterator[Document]:
+    """Canonical or doccano JSONL; the flavour is recognised per line by its keys."""
+    for number, line in enumerate(
+        read_lines(path, strict=builder.strict, report=builder.report), 1
+    ):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            builder.problem("invalid JSON", f"{exc.msg} at column {exc.colno}", number, None)
+            continue
+        if not isinstance(obj, dict):
+            builder.problem("invalid record", "a line must hold a JSON object", number, None)
+            continue
+        document = _record_to_document(
+            obj, number, builder, default_id=f"{Path(path).stem}-{number}"
+        )
+        if document is not None:
+            yield document
+
+
+def _record_to_document(
+    obj: dict[str, Any], line: int, builder: DocumentBuilder, default_id: str
+) -> Document | None:
+    doc_id = str(obj.get("id", default_id))
+    text = obj.get("text")
+    if not isinstance(text, str):
+        builder.problem("invalid record", "missing string field 'text'", line, doc_id)
+        return None
+    try:
+        raw_spans = list(_raw_spans(obj, line))
+    except (KeyError, TypeError, ValueError) as exc:
+        builder.problem("invalid span", f"{type(exc).__name__}: {exc}", line, doc_id)
+        return None
+    meta = obj.get("meta") or {}
+    if not isinstance(meta, dict):
+        meta = {"meta": meta}
+    return builder.build(doc_id, text, raw_spans, meta, line)
+
+
+def _raw_spans(obj: dict[str, Any], line: int) -> Iterable[RawSpan]:
+    if "spans" in obj:
+        for span in obj["spans"]:
+            yield RawSpan(
+                _int(span["start"]), _int(span["end"]), str(span["label"]), line, span.get("text")
+            )
+    elif "entities" in obj:
+        for span in obj["entities"]:
+            yield RawSpan(
+                _int(span["start_offset"]), _int(span["end_offset"]), str(span["label"]), line
+            )
+    else:
+        for start, end, label in obj.get("label", obj.get("labels", ())):
+            yield RawSpan(_int(start), _int(end), str(label), line)
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"offset {value!r} is not an integer")
+    return value
+
+
+def write_jsonl(documents: Iterable[Document], path: str | Path) -> int:
+    """Write canonical JSONL (UTF-8, Arabic unescaped); returns the number of documents."""
+    count = 0
+    with Path(path).open("w", encoding="utf-8", newline="\n") as out:
+        for document in documents:
+            out.write(document.to_json() + "\n")
+            count += 1
+    return count
