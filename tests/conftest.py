@@ -1,0 +1,30 @@
+"""Shared fixtures. Corpora under ``../shared/data`` are used when present and skipped when not."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ARAEVENT_SHARED", REPO.parent / "shared"))
+SAMPLE = REPO / "data" / "sample"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    folder = SHARED / "data"
+    if not folder.is_dir():
+        pytest.skip(f"shared corpora not found at {folder} (set ARAEVENT_SHARED)")
+    return folder
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    """Write a fixture file, bytes as they are and text as UTF-8 with no newline translation."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path

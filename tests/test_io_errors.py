@@ -1,0 +1,134 @@
+"""Every kind of malformed input fails with its file, line and reason, or is counted if lenient."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from araevent import DataFormatError, LabelSchema
+from araevent.io import ConllOptions, load
+from tests.conftest import write
+
+TEXT = "قصفت الطائرات التركية الرقة"
+
+
+def jsonl(tmp_path: Path, *records: object) -> Path:
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]
+    return write(tmp_path / "docs.jsonl", "\n".join(lines) + "\n")
+
+
+def good(doc_id: str = "a") -> dict[str, object]:
+    return {"id": doc_id, "text": TEXT, "spans": [{"start": 0, "end": 4, "label": "TRIGGER"}]}
+
+
+def error_of(path: Path, **kwargs: object) -> DataFormatError:
+    with pytest.raises(DataFormatError) as info:
+        load(path, **kwargs)  # type: ignore[arg-type]
+    return info.value
+
+
+def test_invalid_json_names_file_and_line(tmp_path: Path) -> None:
+    path = jsonl(tmp_path, good(), '{"id": "b", "text": ')
+    error = error_of(path)
+    assert (error.path, error.line) == (str(path), 2)
+    assert "invalid JSON" in str(error) and f"{path}:2" in str(error)
+
+
+def test_non_utf8_bytes_name_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.conll", "قصف O\n".encode() + b"\xff\xfe O\n")
+    error = error_of(path)
+    assert error.line == 2 and "not UTF-8" in error.reason
+
+
+def test_wrong_column_count(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.conll", "قصفت O\nالطائرات B-ACTOR extra\n")
+    error = error_of(path)
+    assert error.line == 2 and "expected 2 columns, found 3" in error.reason
+
+
+def test_unknown_tag(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.conll", "قصفت O\nالطائرات X-ACTOR\n")
+    error = error_of(path)
+    assert error.line == 2 and "malformed tag: 'X-ACTOR'" in error.reason
+
+
+def test_i_after_o_in_strict_mode(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.conll", "قصفت B-TRIGGER\nمن O\nالطائرات I-ACTOR\n")
+    error = error_of(path, conll=ConllOptions(scheme=None))
+    assert error.line == 3 and "I-ACTOR after O" in error.reason
+
+
+def test_i_after_o_is_repaired_and_counted_in_lenient_mode(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.conll", "قصفت B-TRIGGER\nمن O\nالطائرات I-ACTOR\n")
+    corpus = load(path, mode="lenient")
+    assert [corpus[0].span_text(s) for s in corpus[0].spans] == ["قصفت", "الطائرات"]
+    assert corpus.report.problems["tag sequence repaired"] == 1
+
+
+def test_offsets_outside_the_text(tmp_path: Path) -> None:
+    record = good()
+    record["spans"] = [{"start": 20, "end": 99, "label": "PLACE"}]
+    error = error_of(jsonl(tmp_path, record))
+    assert error.line == 1 and error.doc_id == "a" and "offsets out of range" in error.reason
+
+
+def test_span_text_that_disagrees_with_offsets(tmp_path: Path) -> None:
+    record = good()
+    record["spans"] = [{"start": 22, "end": 27, "label": "PLACE", "text": "الرقه"}]
+    error = error_of(jsonl(tmp_path, record))
+    assert "span text mismatch" in error.reason and "'الرقة'" in error.reason
+
+
+def test_span_text_mismatch_is_relocated_in_lenient_mode(tmp_path: Path) -> None:
+    record = good()
+    record["spans"] = [{"start": 21, "end": 26, "label": "PLACE", "text": "الرقة"}]
+    corpus = load(jsonl(tmp_path, record), mode="lenient")
+    assert corpus[0].span_text(corpus[0].spans[0]) == "الرقة"
+    assert corpus.report.problems["span text mismatch"] == 1
+
+
+def test_overlapping_spans(tmp_path: Path) -> None:
+    record = good()
+    record["spans"] = [{"start": 5, "end": 21, "label": "ACTOR"},
+                       {"start": 14, "end": 27, "label": "PLACE"}]
+    error = error_of(jsonl(tmp_path, record))
+    assert "overlapping spans" in error.reason and error.doc_id == "a"
+    corpus = load(jsonl(tmp_path, record), mode="lenient")
+    assert [s.label for s in corpus[0].spans] == ["ACTOR"]
+    assert corpus.report.problems["overlapping spans"] == 1
+
+
+def test_unknown_label_against_the_schema(tmp_path: Path) -> None:
+    record = good()
+    record["spans"] = [{"start": 0, "end": 4, "label": "EVENT"}]
+    error = error_of(jsonl(tmp_path, record), schema=LabelSchema())
+    assert "unknown label" in error.reason and "'EVENT'" in error.reason
+
+
+def test_unknown_label_against_the_label_map(tmp_path: Path) -> None:
+    path = write(tmp_path / "x.conll", "روسيا B-GPE\n")
+    error = error_of(path, label_map="PERS=ACTOR")
+    assert error.line == 1 and "'GPE' is not in the label map" in error.reason
+
+
+def test_span_cutting_a_word_is_an_error_or_snapped(tmp_path: Path) -> None:
+    text = "طلب الكرد من والروس"
+    record = {"id": "a", "text": text, "spans": [{"start": 14, "end": 19, "label": "ACTOR"}]}
+    error = error_of(jsonl(tmp_path, record))
+    assert "not aligned to words" in error.reason
+    corpus = load(jsonl(tmp_path, record), mode="lenient")
+    assert corpus[0].span_text(corpus[0].spans[0]) == "والروس"
+    assert load(jsonl(tmp_path, record), word_aligned=False)[0].spans[0].start == 14
+
+
+def test_missing_text_field(tmp_path: Path) -> None:
+    error = error_of(jsonl(tmp_path, {"id": "a", "spans": []}))
+    assert "missing string field 'text'" in error.reason
+
+
+def test_lenient_mode_never_drops_silently(tmp_path: Path) -> None:
+    path = jsonl(tmp_path, good("a"), "not json", good("b"))
+    corpus = load(path, mode="lenient")
+    assert [d.id for d in corpus] == ["a", "b"]
+    assert corpus.report.problems == {"invalid JSON": 1}
+    assert any(f"{path}:2" in e for e in corpus.report.examples["invalid JSON"])
