@@ -6,6 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI runs the property tests with a fixed seed (a red CI must be reproducible); locally they
+# explore new examples on every run.
+settings.register_profile("ci", derandomize=True, max_examples=200, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ARAEVENT_SHARED", REPO.parent / "shared"))

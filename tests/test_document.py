@@ -38,8 +38,11 @@ def test_json_round_trip_keeps_scores_and_meta() -> None:
 
 
 def test_from_dict_checks_span_text() -> None:
-    data = {"id": "d", "text": TEXT, "spans": [{"start": 0, "end": 4, "label": "TRIGGER",
-                                                "text": "قصف"}]}
+    data = {
+        "id": "d",
+        "text": TEXT,
+        "spans": [{"start": 0, "end": 4, "label": "TRIGGER", "text": "قصف"}],
+    }
     with pytest.raises(SpanError, match="span text mismatch"):
         Document.from_dict(data)
 

@@ -89,8 +89,10 @@ def test_span_text_mismatch_is_relocated_in_lenient_mode(tmp_path: Path) -> None
 
 def test_overlapping_spans(tmp_path: Path) -> None:
     record = good()
-    record["spans"] = [{"start": 5, "end": 21, "label": "ACTOR"},
-                       {"start": 14, "end": 27, "label": "PLACE"}]
+    record["spans"] = [
+        {"start": 5, "end": 21, "label": "ACTOR"},
+        {"start": 14, "end": 27, "label": "PLACE"},
+    ]
     error = error_of(jsonl(tmp_path, record))
     assert "overlapping spans" in error.reason and error.doc_id == "a"
     corpus = load(jsonl(tmp_path, record), mode="lenient")

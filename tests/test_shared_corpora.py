@@ -31,8 +31,9 @@ def test_anercorp_maps_to_the_schema_and_counts_misc(shared_data: Path) -> None:
     assert len(corpus) == 3989
     # Every B- tag opens a chunk, and lenient decoding turns each I- after O (or after another
     # type) into a chunk start, counted as a repair: nothing else may appear or vanish.
-    begins = sum(line.split()[-1].startswith("B-") for line in path.read_text().splitlines()
-                 if line.strip())
+    begins = sum(
+        line.split()[-1].startswith("B-") for line in path.read_text().splitlines() if line.strip()
+    )
     repaired = corpus.report.problems["tag sequence repaired"]
     assert repaired > 0
     mapped = sum(corpus.report.labels_mapped.values())
@@ -47,8 +48,13 @@ def test_anercorp_strict_mode_reports_the_first_bad_sequence(shared_data: Path) 
 
 
 def test_wojood_nested_layers(shared_data: Path) -> None:
-    corpus = load(shared_data / "wojood-sample" / "train.txt", mode="lenient",
-                  label_map="wojood", schema=SCHEMA, conll=ConllOptions(nested=True))
+    corpus = load(
+        shared_data / "wojood-sample" / "train.txt",
+        mode="lenient",
+        label_map="wojood",
+        schema=SCHEMA,
+        conll=ConllOptions(nested=True),
+    )
     assert corpus.report.problems["marker tokens skipped"] == 350  # the $#$ lines
     assert corpus.report.problems["inner-layer spans dropped"] > 0
     assert corpus.report.labels_dropped["OCC"] > 0
@@ -56,16 +62,21 @@ def test_wojood_nested_layers(shared_data: Path) -> None:
 
 
 def test_aqmar_folder_with_malformed_tags(shared_data: Path) -> None:
-    corpus = load(shared_data / "aqmar" / "articles", mode="lenient", label_map="aqmar",
-                  schema=SCHEMA)
+    corpus = load(
+        shared_data / "aqmar" / "articles", mode="lenient", label_map="aqmar", schema=SCHEMA
+    )
     assert corpus.report.problems["malformed tag"] >= 3
     assert corpus.report.labels_dropped["MIS1"] > 1000
     assert "unknown label" not in corpus.report.problems
 
 
 def test_newsfane_bom_crlf_and_bidi_marks(shared_data: Path) -> None:
-    corpus = load(shared_data / "newsfane" / "NewsFANE_Gold_2014_170K.txt", mode="lenient",
-                  label_map="newsfane", schema=SCHEMA)
+    corpus = load(
+        shared_data / "newsfane" / "NewsFANE_Gold_2014_170K.txt",
+        mode="lenient",
+        label_map="newsfane",
+        schema=SCHEMA,
+    )
     assert corpus.report.problems["bidi controls stripped from tokens"] > 100_000
     assert not any("\u200e" in d.text or "\r" in d.text for d in corpus)
     assert "unknown label" not in corpus.report.problems

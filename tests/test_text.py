@@ -19,7 +19,14 @@ def surfaces(text: str, offsets: list[tuple[int, int]]) -> list[str]:
 def test_words_follow_the_guidelines() -> None:
     text = "في 15 تموز/يوليو 2016، قصفت «الطائرات» مواقعَ"
     assert surfaces(text, words(text)) == [
-        "في", "15", "تموز", "يوليو", "2016", "قصفت", "الطائرات", "مواقعَ",
+        "في",
+        "15",
+        "تموز",
+        "يوليو",
+        "2016",
+        "قصفت",
+        "الطائرات",
+        "مواقعَ",
     ]
 
 
@@ -36,7 +43,12 @@ def test_bidi_marks_join_no_token_and_never_start_a_word() -> None:
 def test_sentences_split_on_arabic_punctuation_and_newlines_not_decimals() -> None:
     text = "بلغ العدد 3.5 مليون. هل انتهى؟ نعم! ثم؛ بعدها\nسطر جديد"
     assert surfaces(text, sentences(text)) == [
-        "بلغ العدد 3.5 مليون.", "هل انتهى؟", "نعم!", "ثم؛", "بعدها", "سطر جديد",
+        "بلغ العدد 3.5 مليون.",
+        "هل انتهى؟",
+        "نعم!",
+        "ثم؛",
+        "بعدها",
+        "سطر جديد",
     ]
 
 
@@ -57,9 +69,20 @@ def test_ta_marbuta_is_optional() -> None:
 
 def test_each_normalisation_can_be_switched_off() -> None:
     text = "الجَيْشُ ـ إلى ٣\u200f"
-    assert normalize(text, NormalizationConfig(
-        diacritics=False, tatweel=False, alef=False, alef_maqsura=False, digits=False, bidi=False,
-    )).text == text
+    assert (
+        normalize(
+            text,
+            NormalizationConfig(
+                diacritics=False,
+                tatweel=False,
+                alef=False,
+                alef_maqsura=False,
+                digits=False,
+                bidi=False,
+            ),
+        ).text
+        == text
+    )
 
 
 def test_span_in_normalised_text_maps_back_with_its_final_mark() -> None:
@@ -86,9 +109,21 @@ def test_non_bmp_characters_pass_through() -> None:
 
 ARABIC_ISH = st.text(
     alphabet=st.sampled_from(
-        [*"ابتثجحخدذرسشصضطظعغفقكلمنهويءآأإىةٱ ٠١٢٩.،\n",
-         "\u064e", "\u064f", "\u0650", "\u0651", "\u0652", "\u0640", "\u200e", "\u200f",
-           "\u061c", "\u0670", "😀", "a"]
+        [
+            *"ابتثجحخدذرسشصضطظعغفقكلمنهويءآأإىةٱ ٠١٢٩.،\n",
+            "\u064e",
+            "\u064f",
+            "\u0650",
+            "\u0651",
+            "\u0652",
+            "\u0640",
+            "\u200e",
+            "\u200f",
+            "\u061c",
+            "\u0670",
+            "😀",
+            "a",
+        ]
     ),
     max_size=60,
 )

@@ -160,7 +160,8 @@ def _parse(path: Path, builder: DocumentBuilder, options: ConllOptions) -> list[
         sentence.layers.append([_checked_tag(tag, number, builder) for tag in tags])
         sentence.lines.append(number)
     end_sentence()
-    return [doc for doc in docs if doc.sentences]
+    # a document named by '# id =' is kept even when empty, so empty documents round-trip
+    return [doc for doc in docs if doc.sentences or doc.id is not None]
 
 
 def _checked_tag(tag: str, line: int, builder: DocumentBuilder) -> str:
@@ -311,14 +312,19 @@ def _sentence_blocks(document: Document, scheme: Scheme) -> Iterator[list[tuple[
                 doc_id=document.id,
             )
         chunks.append((first, last, span.label))
-    tags = chunks_to_tags(chunks, len(offsets), scheme)
     inside = {i for first, last, _ in chunks for i in range(first + 1, last)}
-    block: list[tuple[str, str]] = []
     sentence_ends = {end for _, end in sentences(text)}
-    for i, (start, end) in enumerate(offsets):
-        block.append((text[start:end], tags[i]))
-        if end in sentence_ends and (i + 1) not in inside:
-            yield block
-            block = []
-    if block:
-        yield block
+    cuts = [
+        i + 1
+        for i, (_, end) in enumerate(offsets)
+        if end in sentence_ends and (i + 1) not in inside
+    ]
+    if offsets and (not cuts or cuts[-1] != len(offsets)):
+        cuts.append(len(offsets))
+    begin = 0
+    for cut in cuts:
+        # tags are computed per sentence: IOB1's B- depends on the chunk before it
+        local = [(f - begin, last - begin, label) for f, last, label in chunks if begin <= f < cut]
+        tags = chunks_to_tags(local, cut - begin, scheme)
+        yield [(text[s:e], tag) for (s, e), tag in zip(offsets[begin:cut], tags, strict=True)]
+        begin = cut
