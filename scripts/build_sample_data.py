@@ -1,6 +1,7 @@
 """Build data/sample/{train,dev,test}.jsonl (and the test split as CoNLL and brat) from markup.
 
-The sample corpus is written by hand in ``data/sample/markup/*.txt``: a ``### <doc-id>`` header
+The sample corpus is written by hand in ``data/sample/markup/<split>*.txt`` (a split may be
+spread over several files, read in name order): a ``### <doc-id>`` header
 per document, one sentence per line, spans as ``[LABEL text]``. This script turns the markup
 into Documents, checks them strictly (word-aligned spans, the project's four labels) and writes
 every derived file, so the markup stays the single source.
@@ -69,7 +70,10 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path("data/sample"))
     args = parser.parse_args()
     for split in SPLITS:
-        documents = parse_markup(args.folder / "markup" / f"{split}.txt")
+        files = sorted((args.folder / "markup").glob(f"{split}*.txt"))
+        if not files:
+            raise SystemExit(f"no markup for split {split!r} in {args.folder / 'markup'}")
+        documents = [doc for file in files for doc in parse_markup(file)]
         save(documents, args.folder / f"{split}.jsonl")
         if split == "test":
             save(documents, args.folder / "test.conll")

@@ -18,13 +18,39 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"araevent {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     data.add_parser(subparsers)
+    subparsers.add_parser(
+        "train",
+        help="fine-tune a model: araevent train [hydra overrides] "
+        "(araevent train --help lists the config groups)",
+    )
     return parser
 
 
+# Sub-commands configured with hydra take hydra overrides, not argparse options.
+HYDRA_COMMANDS = ("train",)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in HYDRA_COMMANDS:
+        return _run_hydra(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     code: int = args.handler(args)
     return code
+
+
+def _run_hydra(command: str, overrides: list[str]) -> int:
+    """Hand the overrides to the command's ``@hydra.main`` (which reads ``sys.argv``)."""
+    from araevent.cli import train
+
+    entry = {"train": train.main}[command]
+    saved = sys.argv
+    sys.argv = [f"araevent {command}", *overrides]
+    try:
+        entry()
+    finally:
+        sys.argv = saved
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,44 @@
+"""``araevent train [overrides]``: the hydra entry point for fine-tuning.
+
+The work is in :func:`train`, which takes a composed config and instantiates plain objects from
+it; :func:`main` is only the ``@hydra.main`` wrapper. Tests compose the real configs and call
+:func:`train` directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import hydra
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from araevent.training import TrainResult, run_training
+
+log = logging.getLogger(__name__)
+CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
+
+
+def train(cfg: DictConfig) -> TrainResult:
+    result = run_training(
+        data=instantiate(cfg.data, _convert_="all"),
+        model=instantiate(cfg.model),
+        encoding=instantiate(cfg.encoding, _convert_="all"),
+        trainer=instantiate(cfg.trainer),
+        output_dir=cfg.output_dir,
+    )
+    for split, scores in result.scores.items():
+        print(f"\n{split} (strict span scores)\n{scores.table()}")
+    print(f"\nmodel:   {result.model_dir}")
+    print(f"metrics: {result.output_dir / 'metrics.json'}")
+    print(f"report:  {result.output_dir / 'report.md'}")
+    return result
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    """Returns dev span F1 so that hydra sweepers can optimise it."""
+    result = train(cfg)
+    dev = result.metrics.get("dev")
+    return None if dev is None else float(dev["micro"]["f1"])

@@ -1,0 +1,149 @@
+"""From per-token scores back to character spans on the original text.
+
+Three steps, each a named policy: window merging (every word takes its scores from the window
+where it sits most centrally, i.e. with the most context), BIO-constrained Viterbi decoding (an
+``I-X`` can only follow ``B-X`` or ``I-X``, so every decoded chunk is well formed), and spans
+built from whole words, so a prediction never cuts a word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from araevent.data.document import Span
+from araevent.data.labels import LabelSchema
+
+_FORBIDDEN = -1e9
+
+
+def transition_mask(schema: LabelSchema) -> tuple[np.ndarray, np.ndarray]:
+    """Additive masks (0 allowed, -inf-like forbidden): ``start[k]`` and ``trans[from, to]``."""
+    k = schema.num_tags
+    inside = np.zeros(k, dtype=bool)
+    label_of = np.full(k, -1)
+    for i, label in enumerate(schema.labels):
+        inside[schema.inside_id(label)] = True
+        label_of[schema.begin_id(label)] = label_of[schema.inside_id(label)] = i
+    start = np.where(inside, _FORBIDDEN, 0.0)
+    trans = np.zeros((k, k))
+    for to in np.flatnonzero(inside):
+        # I-X may follow only B-X or I-X
+        trans[:, to] = np.where(label_of == label_of[to], 0.0, _FORBIDDEN)
+    return start, trans
+
+
+def viterbi(log_probs: np.ndarray, start: np.ndarray, trans: np.ndarray) -> np.ndarray:
+    """Best tag path under the masks; ``log_probs`` is ``[n_words, n_tags]``."""
+    n = len(log_probs)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    score = start + log_probs[0]
+    back = np.zeros((n, log_probs.shape[1]), dtype=np.int64)
+    for t in range(1, n):  # a loop over words, each step vectorised over tag pairs
+        candidates = score[:, None] + trans
+        back[t] = candidates.argmax(axis=0)
+        score = candidates.max(axis=0) + log_probs[t]
+    path = np.zeros(n, dtype=np.int64)
+    path[-1] = int(score.argmax())
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    result: np.ndarray = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return result
+
+
+def merge_windows(
+    n_words: int, windows: Sequence[tuple[np.ndarray, np.ndarray]], n_tags: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-word scores from overlapping windows.
+
+    ``windows`` holds, per window, the word index of each scored position and its scores
+    ``[n_positions, n_tags]``. Each word takes the scores of the window in which its distance to
+    the nearer window edge is largest. Returns the scores and a mask of words that were scored.
+    """
+    merged = np.zeros((n_words, n_tags))
+    best = np.full(n_words, -1.0)
+    for word_index, scores in windows:
+        if len(word_index) == 0:
+            continue
+        position = np.arange(len(word_index))
+        centrality = np.minimum(position, len(word_index) - 1 - position).astype(float)
+        better = centrality > best[word_index]
+        merged[word_index[better]] = scores[better]
+        best[word_index[better]] = centrality[better]
+    return merged, best >= 0
+
+
+def tags_to_spans(
+    path: np.ndarray, probs: np.ndarray, word_offsets: np.ndarray, schema: LabelSchema
+) -> list[Span]:
+    """Spans over whole words from an IOB2 path; score = mean probability of its tags.
+
+    A chunk starts at ``B-X``, or (paths decoded without constraints) at an ``I-X`` that does
+    not continue an ``X`` chunk, as conlleval reads it.
+    """
+    if len(path) == 0:
+        return []
+    label_id = (path + 1) // 2  # 0 for O, then 1-based label index for B-X and I-X
+    previous = np.concatenate([[0], label_id[:-1]])
+    begins = (path % 2 == 1) | ((path > 0) & (label_id != previous))
+    starts = np.flatnonzero(begins)
+    # a chunk runs until the next start or the next O
+    stops = np.flatnonzero(begins | (path == 0))
+    chosen = probs[np.arange(len(path)), path]
+    spans = []
+    for first in starts:
+        later = stops[stops > first]
+        last = int(later[0]) if len(later) else len(path)
+        spans.append(
+            Span(
+                int(word_offsets[first, 0]),
+                int(word_offsets[last - 1, 1]),
+                schema.labels[int(label_id[first]) - 1],
+                float(chosen[first:last].mean()),
+            )
+        )
+    return spans
+
+
+class SpanDecoder:
+    """Window logits of tokenized documents to character spans: the one decoding path.
+
+    Training's checkpoint selection and the Predictor both go through it, so the dev figure a
+    run reports is computed exactly as users' predictions are.
+    """
+
+    def __init__(self, schema: LabelSchema, constrained: bool = True) -> None:
+        self.schema = schema
+        self.constrained = constrained
+        self._start, self._trans = transition_mask(schema)
+        if not constrained:
+            self._start, self._trans = np.zeros_like(self._start), np.zeros_like(self._trans)
+
+    def decode(
+        self,
+        first_subtoken: np.ndarray,
+        subtoken_word: np.ndarray,
+        word_offsets: np.ndarray,
+        windows: Sequence[tuple[int, int, np.ndarray]],
+    ) -> list[Span]:
+        """``windows``: ``(start, end, body_logits)`` per window over the sub-token range
+        ``[start, end)``, logits without special tokens (``[end - start, n_tags]``)."""
+        n_words, n_tags = len(word_offsets), self.schema.num_tags
+        scored = []
+        for start, end, logits in windows:
+            positions = np.flatnonzero(first_subtoken[start:end])
+            scored.append((subtoken_word[start + positions], logits[positions]))
+        merged, seen = merge_windows(n_words, scored, n_tags)
+        log_probs = log_softmax(merged)
+        # words without a sub-token of their own (a lone control character) are O
+        log_probs[~seen] = _FORBIDDEN
+        log_probs[~seen, 0] = 0.0
+        path = viterbi(log_probs, self._start, self._trans)
+        return tags_to_spans(path, np.exp(log_probs), word_offsets, self.schema)

@@ -1,0 +1,382 @@
+"""Fine-tuning: plain config objects in, a trained model directory and dev/test figures out.
+
+Library code takes the dataclasses below (hydra instantiates them from ``configs/``, but they
+are as usable from Python). The Hugging Face ``Trainer`` does the optimisation with dynamic
+padding, length-grouped batches, warm-up and decay, weight decay, gradient accumulation,
+bf16 where the GPU supports it, seeds, checkpoints and early stopping; checkpoints are chosen
+on strict span F1 over dev *documents*, decoded the way the predictor decodes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from araevent.data.document import Document
+from araevent.data.labels import DEFAULT_LABELS, LabelSchema
+from araevent.decoding import SpanDecoder
+from araevent.evaluation.spans import SpanScores, score_spans
+from araevent.features import (
+    EncodingConfig,
+    FastTokenizer,
+    TokenizedDocument,
+    Window,
+    subtoken_labels,
+    tokenize_documents,
+    window_features,
+    windows,
+)
+from araevent.io import ConllOptions, Corpus, load
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DataConfig:
+    """Where the splits are and how to read them. ``dev``/``test`` may be absent."""
+
+    train: str
+    dev: str | None = None
+    test: str | None = None
+    format: str | None = None
+    label_map: str | None = None
+    labels: Sequence[str] = DEFAULT_LABELS
+    mode: Literal["strict", "lenient"] = "strict"
+    nested: bool = False
+    limit: int | None = None  # first N documents of each split, for smoke runs
+
+    @property
+    def schema(self) -> LabelSchema:
+        return LabelSchema(tuple(self.labels))
+
+    def load(self, split: str) -> Corpus | None:
+        path = getattr(self, split)
+        if path is None:
+            return None
+        corpus = load(
+            path,
+            self.format,
+            mode=self.mode,
+            schema=self.schema,
+            label_map=self.label_map,
+            conll=ConllOptions(nested=self.nested),
+        )
+        for line in corpus.report.lines():
+            log.info("%s: %s", split, line)
+        if self.limit is not None:
+            corpus = Corpus(corpus.documents[: self.limit], corpus.report)
+        return corpus
+
+
+@dataclass
+class ModelConfig:
+    """A Hugging Face model name or folder; ``tiny`` builds a small random BERT offline."""
+
+    name: str = "tiny"
+    tiny_vocab_size: int = 2000
+    tiny_hidden_size: int = 64
+    tiny_layers: int = 2
+    tiny_heads: int = 2
+
+
+@dataclass
+class TrainerConfig:
+    """Optimisation settings; ``bf16="auto"`` uses bf16 where the GPU supports it."""
+
+    epochs: float = 10
+    max_steps: int = -1
+    batch_size: int = 16
+    eval_batch_size: int = 64
+    learning_rate: float = 5e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    scheduler: str = "linear"
+    gradient_accumulation_steps: int = 1
+    early_stopping_patience: int | None = 3
+    seed: int = 42
+    device: str = "auto"
+    bf16: bool | Literal["auto"] = "auto"
+    group_by_length: bool = True
+    logging_steps: int = 20
+    save_total_limit: int = 2
+    dataloader_num_workers: int = 0
+    resume_from_checkpoint: str | bool | None = None
+    tensorboard: bool = True
+    progress_bar: bool = True
+
+
+@dataclass
+class TrainResult:
+    output_dir: Path
+    model_dir: Path
+    metrics: dict[str, Any] = field(default_factory=dict)
+    scores: dict[str, SpanScores] = field(default_factory=dict)
+
+
+def build_model_and_tokenizer(
+    config: ModelConfig, schema: LabelSchema, texts: Sequence[str], seed: int
+) -> tuple[Any, Any]:
+    from araevent.modeling import build_tiny_model, load_model, load_tokenizer
+
+    if config.name == "tiny":
+        return build_tiny_model(
+            texts,
+            schema,
+            vocab_size=config.tiny_vocab_size,
+            hidden_size=config.tiny_hidden_size,
+            layers=config.tiny_layers,
+            heads=config.tiny_heads,
+            seed=seed,
+        )
+    return load_model(config.name, schema), load_tokenizer(config.name)
+
+
+@dataclass
+class EncodedSplit:
+    """A split's documents, their tokenization and windows, in the dataset's row order."""
+
+    documents: list[Document]
+    tokenized: list[TokenizedDocument]
+    windows: list[Window]
+    rows: list[dict[str, list[int]]]
+
+
+def encode_split(
+    documents: Sequence[Document],
+    tokenizer: FastTokenizer,
+    schema: LabelSchema,
+    config: EncodingConfig,
+) -> EncodedSplit:
+    tokenized = tokenize_documents(documents, tokenizer, config)
+    all_windows: list[Window] = []
+    rows = []
+    for i, doc in enumerate(tokenized):
+        labels = subtoken_labels(doc, schema, config.label_alignment)
+        for window in windows(doc, config, i):
+            all_windows.append(window)
+            row = window_features(doc, window, tokenizer, labels)
+            rows.append({**row, "length": [len(row["input_ids"])]})
+    return EncodedSplit(list(documents), tokenized, all_windows, rows)
+
+
+def decode_split(
+    split: EncodedSplit, logits: np.ndarray, decoder: SpanDecoder, offset: int
+) -> list[Document]:
+    """Documents predicted from the eval loop's logits (rows in ``split.windows`` order)."""
+    per_doc: list[list[tuple[int, int, np.ndarray]]] = [[] for _ in split.documents]
+    for row, window in enumerate(split.windows):
+        body = logits[row, offset : offset + window.end - window.start]
+        per_doc[window.doc_index].append((window.start, window.end, body))
+    return [
+        doc.with_spans(decoder.decode(tok.first_subtoken, tok.subtoken_word, tok.word_offsets, s))
+        for doc, tok, s in zip(split.documents, split.tokenized, per_doc, strict=True)
+    ]
+
+
+def _dataset(split: EncodedSplit) -> Any:
+    from datasets import Dataset
+
+    rows = [{**row, "length": row["length"][0]} for row in split.rows]
+    return Dataset.from_list(rows)
+
+
+def run_training(
+    data: DataConfig,
+    model: ModelConfig,
+    encoding: EncodingConfig,
+    trainer: TrainerConfig,
+    output_dir: str | Path,
+) -> TrainResult:
+    """Train, select the best checkpoint on dev span F1, save it, score dev and test."""
+    import torch
+    from transformers import (
+        DataCollatorForTokenClassification,
+        EarlyStoppingCallback,
+        TrainingArguments,
+        set_seed,
+    )
+
+    from araevent.inference import predict_documents, resolve_device
+
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    schema = data.schema
+    set_seed(trainer.seed)
+    train_docs = data.load("train")
+    dev_docs = data.load("dev")
+    test_docs = data.load("test")
+    assert train_docs is not None  # DataConfig.train is required
+    net, tokenizer = build_model_and_tokenizer(
+        model, schema, [d.text for d in train_docs], trainer.seed
+    )
+    train_split = encode_split(train_docs, tokenizer, schema, encoding)
+    dev_split = encode_split(dev_docs, tokenizer, schema, encoding) if dev_docs else None
+    log.info("train: %d documents, %d windows", len(train_docs), len(train_split.rows))
+
+    device = resolve_device(trainer.device)
+    bf16 = (
+        (device.type == "cuda" and torch.cuda.is_bf16_supported())
+        if trainer.bf16 == "auto"
+        else bool(trainer.bf16)
+    )
+    report_to = ["tensorboard"] if trainer.tensorboard and _has_tensorboard() else "none"
+    has_dev = dev_split is not None
+    args = TrainingArguments(
+        output_dir=str(output_dir / "checkpoints"),
+        num_train_epochs=trainer.epochs,
+        max_steps=trainer.max_steps,
+        per_device_train_batch_size=trainer.batch_size,
+        per_device_eval_batch_size=trainer.eval_batch_size,
+        learning_rate=trainer.learning_rate,
+        weight_decay=trainer.weight_decay,
+        warmup_steps=trainer.warmup_ratio,
+        lr_scheduler_type=trainer.scheduler,
+        gradient_accumulation_steps=trainer.gradient_accumulation_steps,
+        eval_strategy="epoch" if has_dev else "no",
+        save_strategy="epoch",
+        save_total_limit=trainer.save_total_limit,
+        load_best_model_at_end=has_dev,
+        metric_for_best_model="span_f1" if has_dev else None,
+        greater_is_better=True,
+        logging_steps=trainer.logging_steps,
+        report_to=report_to,
+        seed=trainer.seed,
+        bf16=bf16,
+        use_cpu=device.type == "cpu",
+        train_sampling_strategy="group_by_length" if trainer.group_by_length else "random",
+        length_column_name="length",
+        dataloader_num_workers=trainer.dataloader_num_workers,
+        disable_tqdm=not trainer.progress_bar,
+    )
+    decoder = SpanDecoder(schema)
+    offset = 0 if tokenizer.cls_token_id is None else 1
+
+    def compute_metrics(prediction: Any) -> dict[str, float]:
+        assert dev_split is not None
+        predicted = decode_split(dev_split, np.asarray(prediction.predictions), decoder, offset)
+        scores = score_spans(dev_split.documents, predicted, schema.labels)
+        return {
+            "span_f1": scores.micro.f1,
+            "span_precision": scores.micro.precision,
+            "span_recall": scores.micro.recall,
+        }
+
+    callbacks = []
+    if has_dev and trainer.early_stopping_patience:
+        callbacks.append(EarlyStoppingCallback(trainer.early_stopping_patience))
+    hf_trainer = _sequential_eval_trainer()(
+        model=net,
+        args=args,
+        data_collator=DataCollatorForTokenClassification(
+            tokenizer, pad_to_multiple_of=8 if device.type == "cuda" else None
+        ),
+        train_dataset=_dataset(train_split),
+        eval_dataset=_dataset(dev_split) if dev_split else None,
+        processing_class=tokenizer,
+        compute_metrics=compute_metrics if has_dev else None,
+        callbacks=callbacks,
+    )
+    started = time.perf_counter()
+    train_output = hf_trainer.train(resume_from_checkpoint=trainer.resume_from_checkpoint)
+    elapsed = time.perf_counter() - started
+
+    model_dir = output_dir / "model"
+    hf_trainer.save_model(str(model_dir))
+    (model_dir / "araevent.json").write_text(
+        json.dumps(
+            {
+                "labels": list(schema.labels),
+                "encoding": {k: v for k, v in asdict(encoding).items() if k != "normalization"},
+                "normalization": asdict(encoding.normalization) if encoding.normalization else None,
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+
+    metrics: dict[str, Any] = {
+        "train": {
+            "seconds": elapsed,
+            "documents": len(train_docs),
+            "windows": len(train_split.rows),
+            "loss": train_output.training_loss,
+            "steps": train_output.global_step,
+        },
+    }
+    result_scores: dict[str, SpanScores] = {}
+    for name, docs in (("dev", dev_docs), ("test", test_docs)):
+        if docs:
+            predicted = predict_documents(
+                hf_trainer.model,
+                tokenizer,
+                list(docs),
+                encoding,
+                schema,
+                batch_size=trainer.eval_batch_size,
+                device=device,
+            )
+            scores = score_spans(list(docs), predicted, schema.labels)
+            metrics[name] = scores.as_dict()
+            result_scores[name] = scores
+            log.info("%s span scores\n%s", name, scores.table())
+    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    (output_dir / "report.md").write_text(
+        _report(data, model, metrics, result_scores), encoding="utf-8"
+    )
+    return TrainResult(output_dir, model_dir, metrics, result_scores)
+
+
+def _report(
+    data: DataConfig, model: ModelConfig, metrics: dict[str, Any], scores: dict[str, SpanScores]
+) -> str:
+    train = metrics["train"]
+    lines = [
+        "# araevent training run",
+        "",
+        f"- model: `{model.name}`",
+        f"- train: `{data.train}` ({train['documents']} documents, {train['windows']} windows)",
+        f"- training time: {train['seconds']:.1f} s, {train['steps']} steps, "
+        f"final loss {train['loss']:.4f}",
+    ]
+    for split, split_scores in scores.items():
+        lines += [
+            "",
+            f"## {split}: strict span scores (`{getattr(data, split)}`)",
+            "",
+            "```",
+            split_scores.table(),
+            "```",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _sequential_eval_trainer() -> type:
+    """``Trainer`` whose eval batches keep dataset order.
+
+    With ``train_sampling_strategy="group_by_length"`` transformers also length-groups (and so
+    shuffles) evaluation batches; our metric maps each prediction row back to its window, so
+    evaluation must stay sequential. This is the only behaviour we change.
+    """
+    from torch.utils.data import SequentialSampler
+    from transformers import Trainer
+
+    class SequentialEvalTrainer(Trainer):
+        def _get_eval_sampler(self, eval_dataset: Any) -> Any:
+            return None if eval_dataset is None else SequentialSampler(eval_dataset)
+
+    return SequentialEvalTrainer
+
+
+def _has_tensorboard() -> bool:
+    try:
+        import tensorboard  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,69 @@
+"""Constrained decoding and window merging on hand-made scores."""
+
+import numpy as np
+
+from araevent import LabelSchema, Span
+from araevent.decoding import SpanDecoder, merge_windows, transition_mask, viterbi
+
+SCHEMA = LabelSchema()
+O, B_ACTOR, I_ACTOR, B_PLACE, I_PLACE = 0, 1, 2, 3, 4  # noqa: E741
+
+
+def scores(*rows: dict[int, float]) -> np.ndarray:
+    """Log-probability-like rows: the named tags get their value, the rest -10."""
+    out = np.full((len(rows), SCHEMA.num_tags), -10.0)
+    for i, row in enumerate(rows):
+        for tag, value in row.items():
+            out[i, tag] = value
+    return out
+
+
+def test_i_never_follows_o_or_another_type() -> None:
+    start, trans = transition_mask(SCHEMA)
+    # greedy argmax would give O, I-ACTOR, I-PLACE: two ill-formed transitions
+    log_probs = scores({O: -0.1}, {I_ACTOR: -0.2, B_ACTOR: -0.9}, {I_PLACE: -0.3, I_ACTOR: -0.8})
+    assert viterbi(log_probs, start, trans).tolist() == [O, B_ACTOR, I_ACTOR]
+
+
+def test_sequence_may_not_start_with_i() -> None:
+    start, trans = transition_mask(SCHEMA)
+    log_probs = scores({I_PLACE: -0.1, B_PLACE: -1.0}, {I_PLACE: -0.1})
+    assert viterbi(log_probs, start, trans).tolist() == [B_PLACE, I_PLACE]
+
+
+def test_each_word_takes_the_window_where_it_is_most_central() -> None:
+    # words 0..5; window A covers 0..3, window B covers 2..5
+    a = (np.arange(0, 4), scores({O: 0}, {O: 0}, {B_ACTOR: 0}, {B_ACTOR: 0}))
+    b = (np.arange(2, 6), scores({O: 0}, {B_PLACE: 0}, {O: 0}, {O: 0}))
+    merged, seen = merge_windows(6, [a, b], SCHEMA.num_tags)
+    assert seen.all()
+    # word 2: centrality 1 in A (position 2 of 4), 0 in B -> from A
+    # word 3: centrality 0 in A (last), 1 in B -> from B
+    assert merged.argmax(axis=1).tolist() == [O, O, B_ACTOR, B_PLACE, O, O]
+
+
+def test_decoder_returns_word_aligned_spans_with_scores() -> None:
+    text = "قصفت الطائرات التركية الرقة"
+    words = np.array([[0, 4], [5, 13], [14, 21], [22, 27]])
+    # 6 sub-tokens: الطائرات is split in two, the rest are single
+    subtoken_word = np.array([0, 1, 1, 2, 3, 3])
+    first = np.array([True, True, False, True, True, False])
+    logits = np.zeros((6, SCHEMA.num_tags))
+    logits[[0, 1, 3, 4], [0, B_ACTOR, I_ACTOR, B_PLACE]] = 8.0
+    logits[2, O] = 8.0  # a continuation sub-token: ignored, only first sub-tokens count
+    spans = SpanDecoder(SCHEMA).decode(first, subtoken_word, words, [(0, 6, logits)])
+    assert [(text[s.start : s.end], s.label) for s in spans] == [
+        ("الطائرات التركية", "ACTOR"),
+        ("الرقة", "PLACE"),
+    ]
+    assert all(0.99 < (s.score or 0) <= 1.0 for s in spans)
+    assert spans[0] == Span(5, 21, "ACTOR")
+
+
+def test_unconstrained_decoding_reads_a_stray_i_as_a_chunk_start() -> None:
+    words = np.array([[0, 4], [5, 9], [10, 14]])
+    logits = np.zeros((3, SCHEMA.num_tags))
+    logits[0, O] = logits[1, I_PLACE] = logits[2, I_ACTOR] = 8.0
+    args = (np.array([True] * 3), np.array([0, 1, 2]), words, [(0, 3, logits)])
+    spans = SpanDecoder(SCHEMA, constrained=False).decode(*args)
+    assert [(s.start, s.label) for s in spans] == [(5, "PLACE"), (10, "ACTOR")]
