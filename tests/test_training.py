@@ -1,0 +1,131 @@
+"""Training end to end on the tiny offline model, through the real hydra configs."""
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+from araevent import Document, Span
+from araevent.cli.train import CONFIG_DIR, train
+from araevent.features import EncodingConfig
+from araevent.inference import predict_documents
+from araevent.io import load, save
+from araevent.training import DataConfig, ModelConfig, TrainerConfig, run_training
+from tests.conftest import REPO, SAMPLE
+
+QUIET = ["trainer.progress_bar=false", "trainer.tensorboard=false"]
+
+
+def compose_train(overrides: list[str]) -> DictConfig:
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        return compose("train", overrides=overrides)
+
+
+def test_every_config_group_option_composes() -> None:
+    groups = {
+        "data": [
+            "sample",
+            "araevent-news",
+            "anercorp",
+            "anercorp-original",
+            "wojood",
+            "aqmar",
+            "newsfane",
+        ],
+        "model": [
+            "tiny",
+            "arabert-v02",
+            "camelbert-msa",
+            "conflibert-arabic",
+            "xlmr-base",
+            "mbert",
+            "small-encoder",
+        ],
+        "trainer": ["cpu", "gpu", "ddp"],
+    }
+    for group, options in groups.items():
+        for option in options:
+            cfg = compose_train([f"{group}={option}", "output_dir=x"])
+            assert cfg[group]["_target_"].startswith("araevent.")
+    cfg = compose_train(["experiment=news-small-encoder", "output_dir=x"])
+    assert cfg.model.name.endswith("araevent-small-encoder")
+    assert cfg.trainer.device == "cuda"
+
+
+def test_tiny_model_overfits_eight_sample_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The label path is right: a model can learn the gold spans of its own training data."""
+    monkeypatch.chdir(REPO)
+    train_path = str(SAMPLE / "train.jsonl")
+    cfg = compose_train(
+        [
+            "data.limit=8",
+            f"data.dev={train_path}",
+            "data.test=null",
+            f"output_dir={tmp_path}",
+            "trainer.epochs=60",
+            "trainer.learning_rate=3e-3",
+            "trainer.batch_size=4",
+            "trainer.early_stopping_patience=null",
+            "trainer.save_total_limit=1",
+            *QUIET,
+        ]
+    )
+    result = train(cfg)
+    assert result.metrics["dev"]["micro"]["f1"] >= 0.95
+    assert (tmp_path / "metrics.json").is_file() and (tmp_path / "report.md").is_file()
+    config = (result.model_dir / "config.json").read_text()
+    assert '"B-TRIGGER"' in config  # id2label travels with the weights
+
+
+def long_document(min_words: int = 5000) -> Document:
+    """Sample training documents joined into one document of at least ``min_words`` words."""
+    text, spans = "", []
+    pieces = list(load(SAMPLE / "train.jsonl"))
+    i = 0
+    while len(text.split()) < min_words:
+        doc = pieces[i % len(pieces)]
+        base = len(text) + (1 if text else 0)
+        text += ("\n" if text else "") + doc.text
+        spans += [Span(s.start + base, s.end + base, s.label) for s in doc.spans]
+        i += 1
+    return Document("long", text, tuple(spans))
+
+
+def test_five_thousand_word_document_is_trained_and_predicted_to_its_end(tmp_path: Path) -> None:
+    document = long_document()
+    path = tmp_path / "long.jsonl"
+    save([document], path)
+    encoding = EncodingConfig(max_length=128, stride=32)
+    result = run_training(
+        DataConfig(train=str(path)),
+        ModelConfig(),
+        encoding,
+        TrainerConfig(
+            epochs=25,
+            learning_rate=3e-3,
+            batch_size=8,
+            device="cpu",
+            progress_bar=False,
+            tensorboard=False,
+        ),
+        tmp_path / "run",
+    )
+    assert result.metrics["train"]["windows"] > 50  # the document really was windowed
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    model = AutoModelForTokenClassification.from_pretrained(result.model_dir)
+    tokenizer = AutoTokenizer.from_pretrained(result.model_dir)
+    (predicted,) = predict_documents(
+        model, tokenizer, [document], encoding, DataConfig(train="").schema, device="cpu"
+    )
+    tail = int(len(document.text) * 0.9)
+    gold_tail = {(s.start, s.end, s.label) for s in document.spans if s.start >= tail}
+    predicted_tail = {(s.start, s.end, s.label) for s in predicted.spans if s.start >= tail}
+    assert len(gold_tail) > 20
+    assert len(gold_tail & predicted_tail) >= 0.8 * len(gold_tail)
+    assert all(
+        predicted.text[s.start : s.end].strip() == predicted.span_text(s) for s in predicted.spans
+    )
