@@ -28,8 +28,8 @@ SENTENCES = [
 
 @pytest.fixture(scope="module")
 def tokenizer() -> Any:
-    # a deliberately small vocabulary: most words split into several sub-tokens
-    return train_wordpiece(SENTENCES * 5, vocab_size=120)
+    # no room beyond the alphabet: every word is split into character sub-tokens
+    return train_wordpiece(SENTENCES * 5, vocab_size=1)
 
 
 def long_document(n_sentences: int = 40) -> Document:

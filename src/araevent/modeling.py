@@ -10,9 +10,12 @@ with a WordPiece vocabulary trained on given texts, so tests and the quick start
 from __future__ import annotations
 
 import os
+import socket
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from araevent.data.labels import LabelSchema
 
@@ -41,10 +44,39 @@ def _explain(name: str, what: str, exc: Exception) -> ModelLoadError:
     )
 
 
+def _check_reachable(name: str, what: str) -> None:
+    """Fail at once, not after a minute of retries, when a Hub model cannot be fetched.
+
+    A local folder or a model already in the Hugging Face cache needs no network; otherwise the
+    Hub's host must at least resolve (proxies set in the environment are trusted to work).
+    """
+    if Path(name).exists() or any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy")):
+        return
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    try:
+        cached = try_to_load_from_cache(name, "config.json")
+    except ValueError:  # not a valid repository id either
+        cached = None
+    if isinstance(cached, str):
+        return
+    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError as exc:
+        raise ModelLoadError(
+            f"cannot load the {what} of {name!r}: it is not a local folder nor in the Hugging "
+            f"Face cache, and the Hub ({host}) cannot be reached from this machine ({exc}). "
+            "Download the model where there is network and pass its folder "
+            f"(model.name=/path/to/{name.rsplit('/', 1)[-1]})"
+        ) from None
+
+
 def load_tokenizer(name: str) -> Any:
     """A fast tokenizer (offset mappings are required)."""
     from transformers import AutoTokenizer
 
+    _check_reachable(name, "tokenizer")
     try:
         tokenizer = AutoTokenizer.from_pretrained(name)
     except (OSError, ValueError) as exc:
@@ -62,6 +94,7 @@ def load_model(name: str, schema: LabelSchema, **kwargs: Any) -> Any:
     """``AutoModelForTokenClassification`` with the schema's id2label/label2id in its config."""
     from transformers import AutoModelForTokenClassification
 
+    _check_reachable(name, "model")
     try:
         return AutoModelForTokenClassification.from_pretrained(
             name,
@@ -76,31 +109,35 @@ def load_model(name: str, schema: LabelSchema, **kwargs: Any) -> Any:
 
 
 def train_wordpiece(texts: Iterable[str], vocab_size: int = 2000, lowercase: bool = False) -> Any:
-    """A BERT-style fast tokenizer with a WordPiece vocabulary trained on ``texts``.
+    """A BERT-style fast tokenizer with a WordPiece vocabulary learnt from ``texts``.
 
     Arabic diacritics and hamza forms are kept (no lower-casing, no accent stripping) unless
     asked, so that offsets match the input and the vocabulary sees the text as written.
+
+    The vocabulary is chosen deterministically: every character seen (word-initial and ``##``
+    continuation), then the word prefixes and ``##`` suffixes that cover the most running text,
+    ties broken by the piece itself. (``tokenizers``' own WordPiece trainer breaks frequency ties
+    differently from run to run, which made seeded training runs irreproducible.)
     """
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
     special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    backend = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    backend.normalizer = normalizers.BertNormalizer(
+    normalizer = normalizers.BertNormalizer(
         clean_text=True, handle_chinese_chars=True, strip_accents=lowercase, lowercase=lowercase
     )
-    backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(
-        vocab_size=vocab_size, special_tokens=special, min_frequency=1
-    )
-    backend.train_from_iterator(texts, trainer=trainer)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    words: Counter[str] = Counter()
+    for text in texts:
+        words.update(w for w, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text)))
+    vocab = _wordpiece_vocab(words, vocab_size, special)
+    backend = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]"))
+    backend.normalizer = normalizer
+    backend.pre_tokenizer = pre_tokenizer
     backend.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
         pair="[CLS] $A [SEP] $B [SEP]",
-        special_tokens=[
-            ("[CLS]", backend.token_to_id("[CLS]")),
-            ("[SEP]", backend.token_to_id("[SEP]")),
-        ],
+        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
     )
     return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=backend,
@@ -111,6 +148,20 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int = 2000, lowercase: boo
         mask_token="[MASK]",
         model_max_length=512,
     )
+
+
+def _wordpiece_vocab(words: Counter[str], size: int, special: list[str]) -> dict[str, int]:
+    alphabet = sorted({c for word in words for c in word})
+    pieces: Counter[str] = Counter()
+    for word, count in words.items():
+        for k in range(2, len(word) + 1):
+            pieces[word[:k]] += count * k  # weighted by the characters a piece covers
+        for k in range(1, len(word) - 1):
+            pieces["##" + word[k:]] += count * (len(word) - k)
+    tokens = [*special, *alphabet, *("##" + c for c in alphabet)]
+    room = max(0, size - len(tokens))
+    tokens += [p for p, _ in sorted(pieces.items(), key=lambda item: (-item[1], item[0]))[:room]]
+    return {token: i for i, token in enumerate(dict.fromkeys(tokens))}
 
 
 def build_tiny_model(

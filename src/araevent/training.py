@@ -226,7 +226,7 @@ def run_training(
         if trainer.bf16 == "auto"
         else bool(trainer.bf16)
     )
-    report_to = ["tensorboard"] if trainer.tensorboard and _has_tensorboard() else "none"
+    report_to = ["tensorboard"] if trainer.tensorboard else "none"
     has_dev = dev_split is not None
     args = TrainingArguments(
         output_dir=str(output_dir / "checkpoints"),
@@ -288,7 +288,11 @@ def run_training(
     elapsed = time.perf_counter() - started
 
     model_dir = output_dir / "model"
-    hf_trainer.save_model(str(model_dir))
+    hf_trainer.save_model(str(model_dir))  # writes on the main process only
+    if not hf_trainer.is_world_process_zero():  # other ranks of a distributed run stop here
+        return TrainResult(output_dir, model_dir)
+    # the model folder holds safetensors and JSON only: no pickled training arguments
+    (model_dir / "training_args.bin").unlink(missing_ok=True)
     (model_dir / "araevent.json").write_text(
         json.dumps(
             {
@@ -372,11 +376,3 @@ def _sequential_eval_trainer() -> type:
             return None if eval_dataset is None else SequentialSampler(eval_dataset)
 
     return SequentialEvalTrainer
-
-
-def _has_tensorboard() -> bool:
-    try:
-        import tensorboard  # type: ignore[import-untyped]  # noqa: F401
-    except ImportError:
-        return False
-    return True

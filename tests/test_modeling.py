@@ -1,0 +1,51 @@
+"""Loading models and tokenizers: clear errors offline, exact offsets whatever the tokenizer."""
+
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from araevent import Document, LabelSchema
+from araevent.features import EncodingConfig, tokenize_documents
+from araevent.modeling import ModelLoadError, load_model, load_tokenizer, train_wordpiece
+
+SCHEMA = LabelSchema()
+
+
+def test_hub_model_without_network_fails_fast_with_advice(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_dns(*args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    started = time.perf_counter()
+    with pytest.raises(ModelLoadError, match=r"cannot be reached.*pass its folder"):
+        load_tokenizer("aubmindlab/bert-base-arabertv02")
+    with pytest.raises(ModelLoadError, match="cannot be reached"):
+        load_model("aubmindlab/bert-base-arabertv02", SCHEMA)
+    assert time.perf_counter() - started < 10  # no minute of retries
+
+
+def test_folder_without_a_model(tmp_path: Path) -> None:
+    with pytest.raises(ModelLoadError, match="exists but holds no loadable model"):
+        load_model(str(tmp_path), SCHEMA)
+
+
+def test_lowercasing_accent_stripping_tokenizer_keeps_original_offsets() -> None:
+    text = "أعلنت CNN أنّ الجَيْشَ قصف ريف إدلب"
+    tokenizer = train_wordpiece([text.lower()] * 3, vocab_size=200, lowercase=True)
+    (doc,) = tokenize_documents([Document("d", text)], tokenizer, EncodingConfig())
+    words = [text[s:e] for s, e in doc.word_offsets]
+    assert words == ["أعلنت", "CNN", "أنّ", "الجَيْشَ", "قصف", "ريف", "إدلب"]
+    assert doc.unseen_words == 0  # every original word got sub-tokens of its own
+
+
+def test_shared_small_encoder_loads_with_the_schema(shared_data: Path) -> None:
+    folder = shared_data.parent / "models" / "araevent-small-encoder"
+    tokenizer = load_tokenizer(str(folder))
+    model = load_model(str(folder), SCHEMA)
+    assert model.config.id2label[1] == "B-ACTOR" and model.config.num_labels == 9
+    text = "قَصفت الطائرات التركية مواقع في الرقة"
+    (doc,) = tokenize_documents([Document("d", text)], tokenizer, EncodingConfig())
+    assert doc.unseen_words == 0
