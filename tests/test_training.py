@@ -129,3 +129,33 @@ def test_five_thousand_word_document_is_trained_and_predicted_to_its_end(tmp_pat
     assert all(
         predicted.text[s.start : s.end].strip() == predicted.span_text(s) for s in predicted.spans
     )
+
+
+@pytest.mark.slow
+def test_two_process_distributed_training_on_cpu(tmp_path: Path) -> None:
+    """The same command under torchrun: two CPU processes (gloo) train a few steps together."""
+    import json
+    import subprocess
+    import sys
+
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "araevent.cli.main",
+        "train",
+        "data.limit=8",
+        "data.test=null",
+        "trainer.max_steps=4",
+        "trainer.device=cpu",
+        f"hydra.run.dir={tmp_path}",
+        *QUIET,
+    ]
+    subprocess.run(command, cwd=REPO, check=True, capture_output=True, timeout=600)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["train"]["processes"] == 2
+    assert metrics["train"]["steps"] == 4
+    assert (tmp_path / "model" / "model.safetensors").is_file()

@@ -312,6 +312,7 @@ def run_training(
             "windows": len(train_split.rows),
             "loss": train_output.training_loss,
             "steps": train_output.global_step,
+            "processes": args.world_size,
         },
     }
     result_scores: dict[str, SpanScores] = {}
