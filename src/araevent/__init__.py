@@ -10,12 +10,24 @@ from araevent.errors import DataFormatError, LoadReport
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # the Predictor needs torch: imported on first use, so `import araevent` stays light
+    if name in ("Predictor", "Entity"):
+        from araevent import predictor
+
+        return getattr(predictor, name)
+    raise AttributeError(f"module 'araevent' has no attribute {name!r}")
+
+
 __all__ = [
     "DEFAULT_LABELS",
     "DataFormatError",
     "Document",
+    "Entity",
     "LabelSchema",
     "LoadReport",
+    "Predictor",
     "Span",
     "SpanError",
     "__version__",

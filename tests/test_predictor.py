@@ -1,0 +1,145 @@
+"""The Predictor users import: same spans as training's path, exact offsets, robust input."""
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from araevent import Predictor
+from araevent.features import EncodingConfig
+from araevent.inference import predict_documents
+from araevent.io import load
+from araevent.training import DataConfig, ModelConfig, TrainerConfig, run_training
+from tests.conftest import SAMPLE
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run")
+    result = run_training(
+        DataConfig(train=str(SAMPLE / "train.jsonl")),
+        ModelConfig(),
+        EncodingConfig(max_length=64, stride=16),
+        TrainerConfig(
+            epochs=15,
+            learning_rate=3e-3,
+            batch_size=8,
+            device="cpu",
+            progress_bar=False,
+            tensorboard=False,
+        ),
+        out,
+    )
+    return result.model_dir
+
+
+@pytest.fixture(scope="module")
+def predictor(model_dir: Path) -> Predictor:
+    return Predictor.from_pretrained(model_dir, device="cpu", batch_size=4)
+
+
+def test_loaded_predictor_matches_the_in_memory_path(predictor: Predictor, model_dir: Path) -> None:
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    docs = list(load(SAMPLE / "dev.jsonl"))
+    model = AutoModelForTokenClassification.from_pretrained(model_dir)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    expected = predict_documents(
+        model,
+        tokenizer,
+        docs,
+        EncodingConfig(max_length=64, stride=16),
+        predictor.schema,
+        device="cpu",
+    )
+    got = predictor.predict_batch([d.text for d in docs])
+    assert [[(e.start, e.end, e.label) for e in ents] for ents in got] == [
+        [(s.start, s.end, s.label) for s in d.spans] for d in expected
+    ]
+    assert sum(map(len, got)) > 50  # the model has learnt something to predict
+
+
+HARD_TEXTS = [
+    "قَصَفَتْ الطائـــرات التركية مواقعَ في الرقة",
+    "\u200fأعلنت\u200e الحكومة \u061cوالروس\u200f انسحاب القوات",
+    "للنظام السوري، وبالقوات الأمريكية: «هجوم» في ٣ آذار ٢٠٢٠!",
+]
+
+
+def test_offsets_point_into_the_callers_text(predictor: Predictor) -> None:
+    train_texts = [d.text for d in load(SAMPLE / "train.jsonl")]
+    for text in [*HARD_TEXTS, *train_texts]:
+        for entity in predictor.predict(text):
+            assert text[entity.start : entity.end] == entity.text
+            assert text[entity.core_start : entity.core_end] in entity.text
+            assert 0.0 <= entity.score <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "no Arabic at all",
+        "😀🚀 هجوم 🚀",
+        "\x00\x07 control \x1b",
+        "قصف \ud800 lone \udfff surrogates",
+        "\u200e\u200f\u061c",
+        "ـــــ",
+    ],
+)
+def test_odd_inputs_give_valid_output(predictor: Predictor, text: str) -> None:
+    for entity in predictor.predict(text):
+        assert text[entity.start : entity.end] == entity.text
+
+
+def test_a_megabyte_document(predictor: Predictor) -> None:
+    text = (HARD_TEXTS[0] + ". ") * (1_000_000 // (len(HARD_TEXTS[0]) + 2))
+    entities = predictor.predict(text)
+    assert all(text[e.start : e.end] == e.text for e in entities)
+    assert entities and entities[-1].start > len(text) * 0.99  # predicted up to the end
+
+
+def test_non_strings_are_a_type_error(predictor: Predictor) -> None:
+    with pytest.raises(TypeError, match="text 1 is bytes"):
+        predictor.predict_batch(["نص", b"bytes"])  # type: ignore[list-item]
+
+
+def test_pipe_streams_in_order(predictor: Predictor) -> None:
+    texts = [d.text for d in load(SAMPLE / "dev.jsonl")]
+    streamed = list(predictor.pipe(iter(texts), batch_size=3))
+
+    def spans(batch: list[list[Any]]) -> list[list[tuple[int, int, str, float]]]:
+        # batches pad differently, which moves scores in the last float digits only
+        return [[(e.start, e.end, e.label, round(e.score, 3)) for e in ents] for ents in batch]
+
+    assert spans(streamed) == spans(predictor.predict_batch(texts))
+
+
+def test_a_folder_that_is_not_a_model(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"missing tokenizer\.json, araevent\.json, "
+        r"model\.safetensors",
+    ):
+        Predictor.from_pretrained(tmp_path)
+
+
+def test_importing_the_predictor_pulls_in_neither_hydra_nor_datasets() -> None:
+    code = (
+        "import sys; from araevent import Predictor; import araevent.predictor; "
+        "import araevent.inference; "
+        "print(sorted(m for m in ('hydra', 'datasets', 'omegaconf') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_entities_serialise(predictor: Predictor) -> None:
+    import json
+
+    entities: list[Any] = predictor.predict(HARD_TEXTS[2])
+    json.dumps([e.to_dict() for e in entities], ensure_ascii=False)
