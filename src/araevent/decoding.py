@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from araevent.data.document import Span
+from araevent.data.document import Document, Span
 from araevent.data.labels import LabelSchema
+from araevent.features import TokenizedDocument
 
 _FORBIDDEN = -1e9
 
@@ -147,3 +148,15 @@ class SpanDecoder:
         log_probs[~seen, 0] = 0.0
         path = viterbi(log_probs, self._start, self._trans)
         return tags_to_spans(path, np.exp(log_probs), word_offsets, self.schema)
+
+    def decode_document(
+        self,
+        document: Document,
+        tokenized: TokenizedDocument,
+        windows: Sequence[tuple[int, int, np.ndarray]],
+    ) -> Document:
+        """A copy of ``document`` whose spans are decoded from its windows' logits."""
+        spans = self.decode(
+            tokenized.first_subtoken, tokenized.subtoken_word, tokenized.word_offsets, windows
+        )
+        return document.with_spans(spans)

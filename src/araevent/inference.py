@@ -78,8 +78,7 @@ def predict_documents(
             for row, w in enumerate(batch):
                 body = logits[row, offset : offset + w.end - w.start]
                 per_doc[w.doc_index].append((w.start, w.end, body))
-    out = []
-    for doc, tok, scored in zip(documents, tokenized, per_doc, strict=True):
-        spans = decoder.decode(tok.first_subtoken, tok.subtoken_word, tok.word_offsets, scored)
-        out.append(doc.with_spans(spans))
-    return out
+    return [
+        decoder.decode_document(doc, tok, scored)
+        for doc, tok, scored in zip(documents, tokenized, per_doc, strict=True)
+    ]

@@ -175,8 +175,8 @@ def decode_split(
         body = logits[row, offset : offset + window.end - window.start]
         per_doc[window.doc_index].append((window.start, window.end, body))
     return [
-        doc.with_spans(decoder.decode(tok.first_subtoken, tok.subtoken_word, tok.word_offsets, s))
-        for doc, tok, s in zip(split.documents, split.tokenized, per_doc, strict=True)
+        decoder.decode_document(doc, tok, scored)
+        for doc, tok, scored in zip(split.documents, split.tokenized, per_doc, strict=True)
     ]
 
 
