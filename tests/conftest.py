@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from araevent.features import EncodingConfig
+from araevent.training import DataConfig, ModelConfig, TrainerConfig, TrainResult, run_training
+
 # CI runs the property tests with a fixed seed (a red CI must be reproducible); locally they
 # explore new examples on every run.
 settings.register_profile("ci", derandomize=True, max_examples=200, deadline=None)
@@ -25,6 +28,24 @@ def shared_data() -> Path:
     if not folder.is_dir():
         pytest.skip(f"shared corpora not found at {folder} (set ARAEVENT_SHARED)")
     return folder
+
+
+def train_tiny(train: Path, out: Path, encoding: EncodingConfig, epochs: int) -> TrainResult:
+    """The tiny offline model trained quietly on CPU, as several tests need one."""
+    return run_training(
+        DataConfig(train=str(train)),
+        ModelConfig(),
+        encoding,
+        TrainerConfig(
+            epochs=epochs,
+            learning_rate=3e-3,
+            batch_size=8,
+            device="cpu",
+            progress_bar=False,
+            tensorboard=False,
+        ),
+        out,
+    )
 
 
 def write(path: Path, content: str | bytes) -> Path:

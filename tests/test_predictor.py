@@ -11,27 +11,13 @@ from araevent import Predictor
 from araevent.features import EncodingConfig
 from araevent.inference import predict_documents
 from araevent.io import load
-from araevent.training import DataConfig, ModelConfig, TrainerConfig, run_training
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, train_tiny
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run")
-    result = run_training(
-        DataConfig(train=str(SAMPLE / "train.jsonl")),
-        ModelConfig(),
-        EncodingConfig(max_length=64, stride=16),
-        TrainerConfig(
-            epochs=15,
-            learning_rate=3e-3,
-            batch_size=8,
-            device="cpu",
-            progress_bar=False,
-            tensorboard=False,
-        ),
-        out,
-    )
+    result = train_tiny(SAMPLE / "train.jsonl", out, EncodingConfig(max_length=64, stride=16), 15)
     return result.model_dir
 
 

@@ -11,8 +11,8 @@ from araevent.cli.train import CONFIG_DIR, train
 from araevent.features import EncodingConfig
 from araevent.inference import predict_documents
 from araevent.io import load, save
-from araevent.training import DataConfig, ModelConfig, TrainerConfig, run_training
-from tests.conftest import REPO, SAMPLE
+from araevent.training import DataConfig
+from tests.conftest import REPO, SAMPLE, train_tiny
 
 QUIET = ["trainer.progress_bar=false", "trainer.tensorboard=false"]
 
@@ -99,20 +99,7 @@ def test_five_thousand_word_document_is_trained_and_predicted_to_its_end(tmp_pat
     path = tmp_path / "long.jsonl"
     save([document], path)
     encoding = EncodingConfig(max_length=128, stride=32)
-    result = run_training(
-        DataConfig(train=str(path)),
-        ModelConfig(),
-        encoding,
-        TrainerConfig(
-            epochs=25,
-            learning_rate=3e-3,
-            batch_size=8,
-            device="cpu",
-            progress_bar=False,
-            tensorboard=False,
-        ),
-        tmp_path / "run",
-    )
+    result = train_tiny(path, tmp_path / "run", encoding, epochs=25)
     assert result.metrics["train"]["windows"] > 50  # the document really was windowed
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 

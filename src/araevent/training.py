@@ -212,7 +212,8 @@ def run_training(
     train_docs = data.load("train")
     dev_docs = data.load("dev")
     test_docs = data.load("test")
-    assert train_docs is not None  # DataConfig.train is required
+    if train_docs is None:
+        raise ValueError("DataConfig.train is required")
     net, tokenizer = build_model_and_tokenizer(
         model, schema, [d.text for d in train_docs], trainer.seed
     )

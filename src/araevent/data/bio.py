@@ -40,10 +40,10 @@ class TagError(ValueError):
         super().__init__(f"token {index}: {reason}")
 
 
-def parse_tag(tag: str) -> tuple[str, str | None]:
-    """Split ``B-PERS`` into ``("B", "PERS")``; ``O`` gives ``("O", None)``."""
+def parse_tag(tag: str) -> tuple[str, str]:
+    """Split ``B-PERS`` into ``("B", "PERS")``; ``O`` gives ``("O", "")``."""
     if tag == "O":
-        return "O", None
+        return "O", ""
     prefix, sep, label = tag.partition("-")
     if not sep or len(prefix) != 1 or prefix not in "BIESLU" or not _LABEL_RE.fullmatch(label):
         raise ValueError(f"malformed tag {tag!r}")
@@ -61,7 +61,7 @@ def detect_scheme(sequences: Iterable[Sequence[str]]) -> Scheme:
     prefixes: set[str] = set()
     b_opens = i_opens = False
     for seq in sequences:
-        previous: tuple[str, str | None] = ("O", None)
+        previous = ("O", "")
         for tag in seq:
             prefix, label = parse_tag(tag)
             prefixes.add(prefix)
@@ -128,7 +128,6 @@ def tags_to_chunks(tags: Sequence[str], scheme: Scheme, *, strict: bool = True) 
         if role is None:
             problem(f"prefix {prefix}- is not part of {scheme.value}", i)
             role = "B" if prefix in "SU" else "I"
-        assert label is not None
         continues = open_start is not None and open_label == label
         if role == "B":
             if scheme is Scheme.IOB1 and not continues:

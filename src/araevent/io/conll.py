@@ -79,7 +79,9 @@ def read_conll(
     path = Path(path)
     builder.path = path
     docs = _parse(path, builder, options)
-    scheme = options.scheme or _detect(docs, path, builder)
+    scheme = options.scheme or detect_scheme(
+        [layers[0] for layers in sentence.layers] for doc in docs for sentence in doc.sentences
+    )
     for number, doc in enumerate(docs, 1):
         doc_id = doc.id or f"{path.stem}-{number}"
         yield _build(doc, doc_id, scheme, builder, options)
@@ -181,16 +183,6 @@ def _repair_tag(tag: str) -> str:
     if match:
         return f"{match.group(1)}-{match.group(2)}"
     return "O"
-
-
-def _detect(docs: list[_Doc], path: Path, builder: DocumentBuilder) -> Scheme:
-    sequences = (
-        [layers[0] for layers in sentence.layers] for doc in docs for sentence in doc.sentences
-    )
-    try:
-        return detect_scheme(sequences)
-    except ValueError as exc:  # unreachable after _checked_tag, kept as a precise error
-        raise DataFormatError(str(exc), path=path) from None
 
 
 def _build(
