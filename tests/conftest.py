@@ -30,10 +30,12 @@ def shared_data() -> Path:
     return folder
 
 
-def train_tiny(train: Path, out: Path, encoding: EncodingConfig, epochs: int) -> TrainResult:
+def train_tiny(
+    train: Path, out: Path, encoding: EncodingConfig, epochs: int, dev: Path | None = None
+) -> TrainResult:
     """The tiny offline model trained quietly on CPU, as several tests need one."""
     return run_training(
-        DataConfig(train=str(train)),
+        DataConfig(train=str(train), dev=str(dev) if dev else None),
         ModelConfig(),
         encoding,
         TrainerConfig(
@@ -45,6 +47,20 @@ def train_tiny(train: Path, out: Path, encoding: EncodingConfig, epochs: int) ->
             tensorboard=False,
         ),
         out,
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
+    """One tiny model trained on the sample data (dev-selected), shared by the tests that
+    predict, evaluate and export."""
+    out = tmp_path_factory.mktemp("tiny-run")
+    return train_tiny(
+        SAMPLE / "train.jsonl",
+        out,
+        EncodingConfig(max_length=64, stride=16),
+        15,
+        SAMPLE / "dev.jsonl",
     )
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 
 from araevent import LabelSchema, Span
-from araevent.decoding import SpanDecoder, merge_windows, transition_mask, viterbi
+from araevent.data.text import tokens, words
+from araevent.decoding import SpanDecoder, merge_windows, tags_to_spans, transition_mask, viterbi
 
 SCHEMA = LabelSchema()
 O, B_ACTOR, I_ACTOR, B_PLACE, I_PLACE = 0, 1, 2, 3, 4  # noqa: E741
@@ -67,3 +68,18 @@ def test_unconstrained_decoding_reads_a_stray_i_as_a_chunk_start() -> None:
     args = (np.array([True] * 3), np.array([0, 1, 2]), words, [(0, 3, logits)])
     spans = SpanDecoder(SCHEMA, constrained=False).decode(*args)
     assert [(s.start, s.label) for s in spans] == [(5, "PLACE"), (10, "ACTOR")]
+
+
+def test_spans_never_start_or_end_on_punctuation() -> None:
+    text = "في ١ تشرين الأول/ أكتوبر ، «هجوم»"
+    offsets = np.array([m for m in tokens(text)])
+    starts = [s for s, _ in words(text)]
+    can_edge = np.isin(offsets[:, 0], starts)
+    # ١ تشرين الأول / tagged as one chunk; "،" alone tagged; «هجوم» tagged with its quotes
+    path = np.array([O, B_ACTOR, I_ACTOR, I_ACTOR, I_ACTOR, O, B_PLACE, B_ACTOR, I_ACTOR, I_ACTOR])
+    probs = np.full((len(path), SCHEMA.num_tags), 0.5)
+    spans = tags_to_spans(path, probs, offsets, SCHEMA, can_edge)
+    assert [(text[s.start : s.end], s.label) for s in spans] == [
+        ("١ تشرين الأول", "ACTOR"),
+        ("هجوم", "ACTOR"),
+    ]

@@ -14,6 +14,7 @@ import numpy as np
 
 from araevent.data.document import Document, Span
 from araevent.data.labels import LabelSchema
+from araevent.data.text import words
 from araevent.features import TokenizedDocument
 
 _FORBIDDEN = -1e9
@@ -82,12 +83,18 @@ def merge_windows(
 
 
 def tags_to_spans(
-    path: np.ndarray, probs: np.ndarray, word_offsets: np.ndarray, schema: LabelSchema
+    path: np.ndarray,
+    probs: np.ndarray,
+    word_offsets: np.ndarray,
+    schema: LabelSchema,
+    can_edge: np.ndarray | None = None,
 ) -> list[Span]:
     """Spans over whole words from an IOB2 path; score = mean probability of its tags.
 
     A chunk starts at ``B-X``, or (paths decoded without constraints) at an ``I-X`` that does
-    not continue an ``X`` chunk, as conlleval reads it.
+    not continue an ``X`` chunk, as conlleval reads it. Tokens where ``can_edge`` is False
+    (punctuation) are trimmed from both ends of a chunk, as the guidelines never start or end
+    a span on punctuation; a chunk of punctuation only is dropped.
     """
     if len(path) == 0:
         return []
@@ -102,11 +109,17 @@ def tags_to_spans(
     for first in starts:
         later = stops[stops > first]
         last = int(later[0]) if len(later) else len(path)
+        label = schema.labels[int(label_id[first]) - 1]
+        if can_edge is not None:
+            inner = np.flatnonzero(can_edge[first:last])
+            if len(inner) == 0:
+                continue
+            first, last = first + int(inner[0]), first + int(inner[-1]) + 1
         spans.append(
             Span(
                 int(word_offsets[first, 0]),
                 int(word_offsets[last - 1, 1]),
-                schema.labels[int(label_id[first]) - 1],
+                label,
                 float(chosen[first:last].mean()),
             )
         )
@@ -133,9 +146,11 @@ class SpanDecoder:
         subtoken_word: np.ndarray,
         word_offsets: np.ndarray,
         windows: Sequence[tuple[int, int, np.ndarray]],
+        can_edge: np.ndarray | None = None,
     ) -> list[Span]:
         """``windows``: ``(start, end, body_logits)`` per window over the sub-token range
-        ``[start, end)``, logits without special tokens (``[end - start, n_tags]``)."""
+        ``[start, end)``, logits without special tokens (``[end - start, n_tags]``);
+        ``can_edge`` marks the words a span may start or end on (see :func:`tags_to_spans`)."""
         n_words, n_tags = len(word_offsets), self.schema.num_tags
         scored = []
         for start, end, logits in windows:
@@ -147,7 +162,7 @@ class SpanDecoder:
         log_probs[~seen] = _FORBIDDEN
         log_probs[~seen, 0] = 0.0
         path = viterbi(log_probs, self._start, self._trans)
-        return tags_to_spans(path, np.exp(log_probs), word_offsets, self.schema)
+        return tags_to_spans(path, np.exp(log_probs), word_offsets, self.schema, can_edge)
 
     def decode_document(
         self,
@@ -156,7 +171,13 @@ class SpanDecoder:
         windows: Sequence[tuple[int, int, np.ndarray]],
     ) -> Document:
         """A copy of ``document`` whose spans are decoded from its windows' logits."""
+        word_starts = [start for start, _ in words(document.text)]
+        can_edge = np.isin(tokenized.word_offsets[:, 0], word_starts)
         spans = self.decode(
-            tokenized.first_subtoken, tokenized.subtoken_word, tokenized.word_offsets, windows
+            tokenized.first_subtoken,
+            tokenized.subtoken_word,
+            tokenized.word_offsets,
+            windows,
+            can_edge,
         )
         return document.with_spans(spans)

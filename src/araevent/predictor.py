@@ -2,7 +2,8 @@
 
 ``Predictor`` loads a model folder written by ``araevent train`` (safetensors weights, config
 with id2label, tokenizer, ``araevent.json``), and predicts through the same windowing and
-decoding as training's dev figures. Importing it pulls in neither hydra nor datasets.
+decoding as training's dev figures. Importing it pulls in neither hydra nor datasets, and the
+ONNX backend does not import torch either.
 
 >>> predictor = Predictor.from_pretrained("models/runs/<run>/model")   # doctest: +SKIP
 >>> [(e.label, e.text) for e in predictor.predict("قصفت الطائرات التركية الرقة")]  # doctest: +SKIP
@@ -21,9 +22,10 @@ from typing import Any
 from araevent.data.document import Document
 from araevent.data.labels import LabelSchema
 from araevent.data.text import NormalizationConfig, strip_proclitics
+from araevent.events import EventRecord, events_from_entities
 from araevent.features import EncodingConfig
+from araevent.inference import Runner
 
-_REQUIRED = ("config.json", "tokenizer.json", "araevent.json")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
@@ -48,94 +50,147 @@ class Entity:
         return asdict(self)
 
 
+BACKENDS = ("torch", "onnx")
+
+
 class Predictor:
-    """Batched span prediction with a trained araevent model."""
+    """Batched span prediction with a trained araevent model.
+
+    A predictor loaded with :meth:`from_pretrained` pickles as its folder and settings, so it
+    can be sent to worker processes (``multiprocessing``, ``concurrent.futures``, Ray, Spark),
+    which load the model once each.
+    """
 
     def __init__(
         self,
-        model: Any,
+        runner: Runner,
         tokenizer: Any,
         schema: LabelSchema,
         encoding: EncodingConfig,
         *,
-        device: str = "auto",
         batch_size: int = 32,
     ) -> None:
-        from araevent.inference import resolve_device
-
-        self.model = model
+        self.runner = runner
         self.tokenizer = tokenizer
         self.schema = schema
         self.encoding = encoding
-        self.device = resolve_device(device)
         self.batch_size = batch_size
-        self.model.to(self.device)
-        self.model.eval()
+        self._source: tuple[Any, ...] | None = None
 
     @classmethod
     def from_pretrained(
-        cls, path: str | Path, device: str = "auto", backend: str = "torch", batch_size: int = 32
+        cls,
+        path: str | Path,
+        device: str = "auto",
+        backend: str = "torch",
+        batch_size: int = 32,
+        onnx_file: str = "model.onnx",
     ) -> Predictor:
-        """Load a model folder; only safetensors weights are read, never pickles or code."""
-        if backend != "torch":
-            raise ValueError(f"unknown backend {backend!r}; available: 'torch'")
-        folder = Path(path)
-        if not folder.is_dir():
-            raise FileNotFoundError(f"{folder}: no such model folder")
-        missing = [name for name in _REQUIRED if not (folder / name).is_file()]
-        if not any(folder.glob("*.safetensors")):
-            missing.append("model.safetensors")
-        if missing:
-            raise FileNotFoundError(
-                f"{folder} is not an araevent model folder: missing {', '.join(missing)} "
-                "(train one with `araevent train`; its model is written to <run>/model)"
-            )
-        from transformers import AutoModelForTokenClassification, AutoTokenizer
+        """Load a model folder; only safetensors or ONNX weights are read, never pickles or code.
 
+        ``backend="onnx"`` runs ``onnx_file`` (``model.int8.onnx`` for the quantised model,
+        see ``araevent export --onnx``) on ONNX Runtime and does not import torch.
+        """
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; available: {', '.join(BACKENDS)}")
+        folder = Path(path)
+        _check_folder(folder, backend, onnx_file)
         meta = json.loads((folder / "araevent.json").read_text(encoding="utf-8"))
         normalization = meta.get("normalization")
         encoding = EncodingConfig(
             **meta["encoding"],
             normalization=NormalizationConfig(**normalization) if normalization else None,
         )
-        model = AutoModelForTokenClassification.from_pretrained(
-            folder, use_safetensors=True, trust_remote_code=False
-        )
-        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
         schema = LabelSchema(tuple(meta["labels"]))
-        if list(model.config.id2label.values()) != list(schema.tags):
-            raise ValueError(f"{folder}: config id2label does not match araevent.json labels")
-        return cls(model, tokenizer, schema, encoding, device=device, batch_size=batch_size)
+        runner: Runner
+        if backend == "onnx":
+            from araevent.onnx_runner import OnnxRunner
+            from araevent.tokenizer_file import StandaloneTokenizer
+
+            runner = OnnxRunner(folder / onnx_file)
+            tokenizer: Any = StandaloneTokenizer(folder)
+        else:
+            from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+            from araevent.torch_runner import TorchRunner
+
+            model = AutoModelForTokenClassification.from_pretrained(
+                folder, use_safetensors=True, trust_remote_code=False
+            )
+            if list(model.config.id2label.values()) != list(schema.tags):
+                raise ValueError(f"{folder}: config id2label does not match araevent.json labels")
+            runner = TorchRunner(model, device)
+            tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+        predictor = cls(runner, tokenizer, schema, encoding, batch_size=batch_size)
+        predictor._source = (str(folder.resolve()), device, backend, batch_size, onnx_file)
+        return predictor
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        if self._source is None:
+            raise TypeError(
+                "only a Predictor made by Predictor.from_pretrained can be pickled "
+                "(workers rebuild it from its folder)"
+            )
+        return (Predictor.from_pretrained, self._source)
 
     def predict(self, text: str) -> list[Entity]:
         return self.predict_batch([text])[0]
 
     def predict_batch(self, texts: Sequence[str]) -> list[list[Entity]]:
-        from araevent.inference import predict_documents
-
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise TypeError(f"text {i} is {type(text).__name__}, not str")
         # Lone surrogates cannot reach the tokenizer; replacing each with U+FFFD keeps lengths,
         # so offsets still point into the caller's string.
         safe = [_SURROGATE_RE.sub("\ufffd", t) for t in texts]
-        documents = [Document(str(i), t) for i, t in enumerate(safe)]
-        predicted = predict_documents(
-            self.model,
+        predicted = self.predict_documents([Document(str(i), t) for i, t in enumerate(safe)])
+        return [_entities(text, doc) for text, doc in zip(texts, predicted, strict=True)]
+
+    def predict_documents(
+        self, documents: Sequence[Document], progress: bool = False
+    ) -> list[Document]:
+        """Documents with predicted spans (same ids and texts): what evaluation scores."""
+        from araevent.inference import predict_with
+
+        return predict_with(
+            self.runner,
             self.tokenizer,
             documents,
             self.encoding,
             self.schema,
             batch_size=self.batch_size,
-            device=self.device,
+            progress=progress,
         )
-        return [_entities(text, doc) for text, doc in zip(texts, predicted, strict=True)]
 
     def pipe(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[Entity]]:
         """Stream predictions for an iterable of texts, ``batch_size`` texts at a time."""
         iterator = iter(texts)
         while batch := list(islice(iterator, batch_size)):
             yield from self.predict_batch(batch)
+
+    def predict_events(self, text: str) -> list[EventRecord]:
+        """Each TRIGGER with the ACTORs, PLACEs and DATEs of its sentence, nearest first."""
+        return events_from_entities(text, self.predict(text))
+
+
+def _check_folder(folder: Path, backend: str, onnx_file: str) -> None:
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such model folder")
+    required = ["tokenizer.json", "araevent.json"]
+    required += [onnx_file] if backend == "onnx" else ["config.json"]
+    missing = [name for name in required if not (folder / name).is_file()]
+    if backend == "torch" and not any(folder.glob("*.safetensors")):
+        missing.append("model.safetensors")
+    if missing:
+        hint = (
+            "export one with `araevent export RUN OUT --onnx`"
+            if backend == "onnx"
+            else "train one with `araevent train`; its model is written to <run>/model"
+        )
+        raise FileNotFoundError(
+            f"{folder} is not an araevent model folder for backend={backend!r}: "
+            f"missing {', '.join(missing)} ({hint})"
+        )
 
 
 def _entities(text: str, doc: Document) -> list[Entity]:

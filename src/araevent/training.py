@@ -19,10 +19,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from araevent.data.document import Document
+from araevent.data.document import Document, documents_digest
 from araevent.data.labels import DEFAULT_LABELS, LabelSchema
 from araevent.decoding import SpanDecoder
-from araevent.evaluation.spans import SpanScores, score_spans
+from araevent.evaluation.harness import Evaluation, EvaluationConfig, evaluate_documents
+from araevent.evaluation.spans import score_spans
+from araevent.export import export_model
 from araevent.features import (
     EncodingConfig,
     FastTokenizer,
@@ -117,7 +119,7 @@ class TrainResult:
     output_dir: Path
     model_dir: Path
     metrics: dict[str, Any] = field(default_factory=dict)
-    scores: dict[str, SpanScores] = field(default_factory=dict)
+    evaluations: dict[str, Evaluation] = field(default_factory=dict)
 
 
 def build_model_and_tokenizer(
@@ -193,8 +195,12 @@ def run_training(
     encoding: EncodingConfig,
     trainer: TrainerConfig,
     output_dir: str | Path,
+    evaluation: EvaluationConfig | None = None,
 ) -> TrainResult:
-    """Train, select the best checkpoint on dev span F1, save it, score dev and test."""
+    """Train, select the best checkpoint on dev span F1, save it, evaluate on dev and test.
+
+    Each split's full evaluation (reports and predictions) is written to ``output_dir/<split>``.
+    """
     import torch
     from transformers import (
         DataCollatorForTokenClassification,
@@ -203,7 +209,8 @@ def run_training(
         set_seed,
     )
 
-    from araevent.inference import predict_documents, resolve_device
+    from araevent.inference import predict_documents
+    from araevent.torch_runner import resolve_device
 
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -300,6 +307,12 @@ def run_training(
                 "labels": list(schema.labels),
                 "encoding": {k: v for k, v in asdict(encoding).items() if k != "normalization"},
                 "normalization": asdict(encoding.normalization) if encoding.normalization else None,
+                "training": {
+                    "base_model": model.name,
+                    "data": data.train,
+                    "documents": len(train_docs),
+                    "data_sha256": documents_digest(train_docs),
+                },
             },
             indent=2,
         ),
@@ -316,7 +329,7 @@ def run_training(
             "processes": args.world_size,
         },
     }
-    result_scores: dict[str, SpanScores] = {}
+    evaluations: dict[str, Evaluation] = {}
     for name, docs in (("dev", dev_docs), ("test", test_docs)):
         if docs:
             predicted = predict_documents(
@@ -328,19 +341,30 @@ def run_training(
                 batch_size=trainer.eval_batch_size,
                 device=device,
             )
-            scores = score_spans(list(docs), predicted, schema.labels)
-            metrics[name] = scores.as_dict()
-            result_scores[name] = scores
-            log.info("%s span scores\n%s", name, scores.table())
+            result = evaluate_documents(
+                list(docs),
+                predicted,
+                schema.labels,
+                evaluation,
+                meta={"split": name, "gold": str(getattr(data, name)), "model": model.name},
+            )
+            metrics[name] = result.as_dict()
+            evaluations[name] = result
+            log.info("%s span scores\n%s", name, result.strict.table())
+            result.write(output_dir / name, title=f"araevent evaluation: {name}")
     (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     (output_dir / "report.md").write_text(
-        _report(data, model, metrics, result_scores), encoding="utf-8"
+        _report(data, model, metrics, evaluations), encoding="utf-8"
     )
-    return TrainResult(output_dir, model_dir, metrics, result_scores)
+    export_model(model_dir, model_dir, metrics=metrics)  # adds the model card and figures
+    return TrainResult(output_dir, model_dir, metrics, evaluations)
 
 
 def _report(
-    data: DataConfig, model: ModelConfig, metrics: dict[str, Any], scores: dict[str, SpanScores]
+    data: DataConfig,
+    model: ModelConfig,
+    metrics: dict[str, Any],
+    evaluations: dict[str, Evaluation],
 ) -> str:
     train = metrics["train"]
     lines = [
@@ -351,14 +375,17 @@ def _report(
         f"- training time: {train['seconds']:.1f} s, {train['steps']} steps, "
         f"final loss {train['loss']:.4f}",
     ]
-    for split, split_scores in scores.items():
+    for split, result in evaluations.items():
         lines += [
             "",
             f"## {split}: strict span scores (`{getattr(data, split)}`)",
             "",
             "```",
-            split_scores.table(),
+            result.strict.table(),
             "```",
+            "",
+            f"Full report: [{split}/report.md]({split}/report.md), "
+            f"[{split}/report.html]({split}/report.html).",
         ]
     return "\n".join(lines) + "\n"
 

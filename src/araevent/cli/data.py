@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from araevent.data.bio import Scheme
+from araevent.cli.loading import add_load_options, load_corpus
 from araevent.errors import DataFormatError
-from araevent.io import FORMATS, ConllOptions, load
 from araevent.stats import CorpusStats
 
 
@@ -20,48 +19,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "every repair, skip and label-map drop the load made.",
     )
     stats.add_argument("path", help="a file, or a folder (brat pairs, or CoNLL files)")
-    stats.add_argument("--format", choices=FORMATS, help="default: from the file name")
-    stats.add_argument(
-        "--label-map",
-        help="built-in name (anercorp, wojood, aqmar, newsfane, "
-        "...), a YAML file, or SOURCE=TARGET,... (empty target drops)",
-    )
-    stats.add_argument("--strict", action="store_true", help="stop at the first problem")
-    stats.add_argument(
-        "--nested",
-        action="store_true",
-        help="CoNLL: every column after the token is a tag layer (Wojood)",
-    )
-    stats.add_argument(
-        "--scheme", choices=[s.value for s in Scheme], help="CoNLL tag scheme (default: detected)"
-    )
-    stats.add_argument(
-        "--documents",
-        choices=["auto", "docstart", "sentence", "file"],
-        default="auto",
-        help="CoNLL document boundaries",
-    )
-    stats.add_argument("--token-col", type=int, default=0)
-    stats.add_argument("--tag-col", type=int, default=-1)
+    add_load_options(stats)
     stats.set_defaults(handler=run_stats)
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    conll = ConllOptions(
-        token_col=args.token_col,
-        tag_col=args.tag_col,
-        nested=args.nested,
-        scheme=Scheme(args.scheme) if args.scheme else None,
-        documents=args.documents,
-    )
     try:
-        corpus = load(
-            args.path,
-            args.format,
-            mode="strict" if args.strict else "lenient",
-            label_map=args.label_map,
-            conll=conll,
-        )
+        corpus = load_corpus(args, args.path, quiet=True)
     except DataFormatError as exc:
         print(f"error: {exc}")
         return 1

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from araevent import __version__
-from araevent.cli import data
+from araevent.cli import data, evaluate, predict
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"araevent {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     data.add_parser(subparsers)
+    evaluate.add_parsers(subparsers)
+    predict.add_parsers(subparsers)
     subparsers.add_parser(
         "train",
         help="fine-tune a model: araevent train [hydra overrides] "

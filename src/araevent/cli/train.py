@@ -27,9 +27,11 @@ def train(cfg: DictConfig) -> TrainResult:
         encoding=instantiate(cfg.encoding, _convert_="all"),
         trainer=instantiate(cfg.trainer),
         output_dir=cfg.output_dir,
+        evaluation=instantiate(cfg.evaluation),
     )
-    for split, scores in result.scores.items():
-        print(f"\n{split} (strict span scores)\n{scores.table()}")
+    for split, evaluation in result.evaluations.items():
+        print(f"\n{split} (strict span scores)\n{evaluation.strict.table()}")
+        print(f"report:  {result.output_dir / split / 'report.html'}")
     print(f"\nmodel:   {result.model_dir}")
     print(f"metrics: {result.output_dir / 'metrics.json'}")
     print(f"report:  {result.output_dir / 'report.md'}")
@@ -41,4 +43,4 @@ def main(cfg: DictConfig) -> float | None:
     """Returns dev span F1 so that hydra sweepers can optimise it."""
     result = train(cfg)
     dev = result.metrics.get("dev")
-    return None if dev is None else float(dev["micro"]["f1"])
+    return None if dev is None else float(dev["strict"]["micro"]["f1"])

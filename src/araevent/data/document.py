@@ -8,6 +8,7 @@ windowing happened on the way.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -142,3 +143,16 @@ class Document:
     @classmethod
     def from_json(cls, line: str) -> Document:
         return cls.from_dict(json.loads(line))
+
+
+def documents_digest(documents: Iterable[Document]) -> str:
+    """SHA-256 of ids, texts and spans: tells whether two runs used the same data.
+
+    Recorded with every evaluation (gold data) and every exported model (training data).
+    """
+    digest = hashlib.sha256()
+    for doc in documents:
+        record = [doc.id, doc.text, [(s.start, s.end, s.label) for s in doc.spans]]
+        digest.update(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()

@@ -1,16 +1,27 @@
-"""Strict span-level precision, recall and F1 (same boundaries and label), per label and micro.
+"""Span-level precision, recall and F1 per label, micro and macro, with TP/FP/FN counts.
 
-Gold and predicted documents are matched by id; a text mismatch between the two is an error,
-since offsets would then refer to different strings.
+Two match modes: ``strict`` (same boundaries and label, the CoNLL convention) and ``boundary``
+(same boundaries, any label: how well spans are found, whatever their type). Gold and predicted
+documents are matched by id (see :func:`~araevent.evaluation.matching.pair_documents`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
-from araevent.data.document import Document
+import numpy as np
+
+from araevent.data.document import Document, Span
+from araevent.evaluation.matching import pair_documents
+
+Match = Literal["strict", "boundary"]
+
+
+def f_score(precision: float, recall: float) -> float:
+    """Harmonic mean of precision and recall, 0 when both are 0."""
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 @dataclass(frozen=True)
@@ -29,8 +40,7 @@ class PRF:
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return f_score(self.precision, self.recall)
 
     def as_dict(self) -> dict[str, float | int]:
         return {
@@ -47,6 +57,11 @@ class PRF:
 @dataclass(frozen=True)
 class SpanScores:
     per_label: dict[str, PRF] = field(default_factory=dict)
+
+    @classmethod
+    def from_counts(cls, labels: Sequence[str], counts: np.ndarray) -> SpanScores:
+        """From a (labels, 3) array of TP/FP/FN."""
+        return cls({label: PRF(*map(int, counts[i])) for i, label in enumerate(labels)})
 
     @property
     def micro(self) -> PRF:
@@ -78,29 +93,49 @@ class SpanScores:
         return "\n".join(rows)
 
 
+def _keys(spans: Iterable[Span], match: Match) -> dict[tuple[int, int, str], str]:
+    """Match key -> label; under ``boundary`` the label is not part of the key."""
+    return {(s.start, s.end, s.label if match == "strict" else ""): s.label for s in spans}
+
+
+def document_counts(
+    pairs: Sequence[tuple[Document, Document]], labels: Sequence[str], match: Match = "strict"
+) -> np.ndarray:
+    """TP/FP/FN per document and label: an int array of shape (documents, labels, 3).
+
+    Per-document counts are what the bootstrap resamples; summing them over documents gives
+    :func:`score_spans`. Under ``boundary`` a true positive counts for the gold label.
+    """
+    index = {label: i for i, label in enumerate(labels)}
+    counts = np.zeros((len(pairs), len(labels), 3), dtype=np.int64)
+    for row, (gold, pred) in enumerate(pairs):
+        gold_keys, pred_keys = _keys(gold.spans, match), _keys(pred.spans, match)
+        for key, label in gold_keys.items():
+            counts[row, index[label], 0 if key in pred_keys else 2] += 1
+        for key, label in pred_keys.items():
+            if key not in gold_keys:
+                counts[row, index[label], 1] += 1
+    return counts
+
+
+def span_labels(
+    pairs: Iterable[tuple[Document, Document]], labels: Iterable[str] = ()
+) -> list[str]:
+    """The labels to report: those asked for and any seen in gold or predictions, sorted."""
+    names = set(labels)
+    for gold, pred in pairs:
+        names.update(s.label for s in gold.spans)
+        names.update(s.label for s in pred.spans)
+    return sorted(names)
+
+
 def score_spans(
-    gold: Sequence[Document], predicted: Iterable[Document], labels: Iterable[str] = ()
+    gold: Sequence[Document],
+    predicted: Iterable[Document],
+    labels: Iterable[str] = (),
+    match: Match = "strict",
 ) -> SpanScores:
-    """Strict span scores; ``labels`` lists labels to report even when absent."""
-    by_id = {doc.id: doc for doc in predicted}
-    tp: Counter[str] = Counter()
-    fp: Counter[str] = Counter()
-    fn: Counter[str] = Counter()
-    for doc in gold:
-        pred = by_id.pop(doc.id, None)
-        if pred is None:
-            raise ValueError(f"no prediction for gold document {doc.id!r}")
-        if pred.text != doc.text:
-            raise ValueError(f"document {doc.id!r}: predicted text differs from the gold text")
-        gold_set = {(s.start, s.end, s.label) for s in doc.spans}
-        pred_set = {(s.start, s.end, s.label) for s in pred.spans}
-        for _, _, label in gold_set & pred_set:
-            tp[label] += 1
-        for _, _, label in pred_set - gold_set:
-            fp[label] += 1
-        for _, _, label in gold_set - pred_set:
-            fn[label] += 1
-    if by_id:
-        raise ValueError(f"predictions for documents not in the gold data: {sorted(by_id)[:5]}")
-    names = set(labels) | set(tp) | set(fp) | set(fn)
-    return SpanScores({label: PRF(tp[label], fp[label], fn[label]) for label in names})
+    """Span scores; ``labels`` lists labels to report even when absent from both sides."""
+    pairs = pair_documents(gold, predicted)
+    names = span_labels(pairs, labels)
+    return SpanScores.from_counts(names, document_counts(pairs, names, match).sum(axis=0))

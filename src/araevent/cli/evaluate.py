@@ -1,0 +1,145 @@
+"""``araevent evaluate``, ``araevent score`` and ``araevent compare``: the evaluation harness.
+
+``evaluate`` predicts with a model folder and scores; ``score`` scores two annotation files
+(any supported formats); ``compare`` puts evaluation folders side by side with paired
+bootstrap tests against the first. Each of the first two writes an evaluation folder
+(``metrics.json``, ``report.md``, ``report.html``, ``predictions.jsonl``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from araevent.cli.loading import add_load_options, add_model_options, load_corpus, load_predictor
+from araevent.errors import DataFormatError
+from araevent.evaluation.bootstrap import DEFAULT_SAMPLES
+from araevent.evaluation.harness import Evaluation, EvaluationConfig, evaluate_documents
+
+
+def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    evaluate = subparsers.add_parser(
+        "evaluate",
+        help="predict a dataset with a model and score it",
+        description="Predict every document of DATA with the model folder and write the "
+        "evaluation (metrics.json, report.md, report.html, predictions.jsonl) to --out.",
+    )
+    evaluate.add_argument("data", help="gold data: a file, or a folder (brat, CoNLL)")
+    add_model_options(evaluate)
+    _add_common(evaluate)
+    evaluate.set_defaults(handler=run_evaluate)
+
+    score = subparsers.add_parser(
+        "score",
+        help="score predicted annotations against gold ones",
+        description="Score PRED against GOLD (documents matched by id, same texts) and write "
+        "the evaluation to --out. --format and --label-map apply to both files unless "
+        "--pred-format is given.",
+    )
+    score.add_argument("gold")
+    score.add_argument("pred")
+    score.add_argument("--pred-format", help="format of PRED (default: --format, or its name)")
+    _add_common(score)
+    score.set_defaults(handler=run_score)
+
+    compare = subparsers.add_parser(
+        "compare",
+        help="compare evaluation folders or training runs side by side",
+        description="One row per RUN (an evaluation folder, or a training run whose --split "
+        "folder is used), each tested against the first with a paired bootstrap on the same "
+        "documents.",
+    )
+    compare.add_argument("runs", nargs="+", metavar="RUN")
+    compare.add_argument("--split", default="dev", choices=["dev", "test"])
+    compare.add_argument("--bootstrap", type=int, default=DEFAULT_SAMPLES, help="resamples")
+    compare.add_argument("--seed", type=int, default=0)
+    compare.set_defaults(handler=run_compare)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", help="evaluation folder to write (default: print only)")
+    parser.add_argument(
+        "--bootstrap", type=int, default=DEFAULT_SAMPLES, help="resamples (0: no intervals)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--no-seqeval", action="store_true", help="skip seqeval (slow on 100k+ documents)"
+    )
+    add_load_options(parser, lenient_default=False)
+
+
+def _config(args: argparse.Namespace) -> EvaluationConfig:
+    return EvaluationConfig(
+        bootstrap_samples=args.bootstrap,
+        seed=args.seed,
+        seqeval_modes=() if args.no_seqeval else ("strict", "conlleval"),
+    )
+
+
+def _finish(evaluation: Evaluation, args: argparse.Namespace, title: str) -> int:
+    print(evaluation.strict.table())
+    if evaluation.bootstrap:
+        ci = evaluation.bootstrap.f1
+        print(
+            f"micro F1 {evaluation.strict.micro.f1:.3f}, "
+            f"{evaluation.bootstrap.confidence:.0%} interval {ci.low:.3f}–{ci.high:.3f}"
+        )
+    if "strict" in evaluation.seqeval:
+        print(f"seqeval strict micro F1 {evaluation.seqeval['strict'].micro_f1:.3f}")
+    if args.out:
+        folder = evaluation.write(args.out, title=title)
+        print(f"report: {folder / 'report.md'}\npage:   {folder / 'report.html'}")
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    try:
+        gold = load_corpus(args, args.data)
+        predictor = load_predictor(args)
+    except (DataFormatError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    predicted = predictor.predict_documents(list(gold), progress=True)
+    evaluation = evaluate_documents(
+        list(gold),
+        predicted,
+        predictor.schema.labels,
+        _config(args),
+        meta={
+            "gold": str(Path(args.data)),
+            "model": str(Path(args.model)),
+            "backend": args.backend,
+        },
+    )
+    return _finish(evaluation, args, f"araevent evaluation: {Path(args.data).name}")
+
+
+def run_score(args: argparse.Namespace) -> int:
+    try:
+        gold = load_corpus(args, args.gold)
+        pred = load_corpus(args, args.pred, format=args.pred_format or args.format)
+        evaluation = evaluate_documents(
+            list(gold),
+            list(pred),
+            config=_config(args),
+            meta={"gold": str(Path(args.gold)), "predicted": str(Path(args.pred))},
+        )
+    except (DataFormatError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return _finish(evaluation, args, f"araevent score: {Path(args.pred).name}")
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from araevent.evaluation.compare import RunEvaluation, compare_runs
+
+    try:
+        runs = [RunEvaluation.open(path, args.split) for path in args.runs]
+        table, _ = compare_runs(runs, args.bootstrap, args.seed)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(table)
+    print(f"\npaired bootstrap on micro strict F1, {args.bootstrap} resamples, seed {args.seed}")
+    return 0

@@ -1,0 +1,90 @@
+"""Command-line options shared by commands: reading a corpus, and loading a model folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from araevent.data.bio import Scheme
+from araevent.io import FORMATS, ConllOptions, Corpus, load
+
+if TYPE_CHECKING:
+    from araevent.predictor import Predictor
+
+
+def add_load_options(parser: argparse.ArgumentParser, lenient_default: bool = True) -> None:
+    parser.add_argument("--format", choices=FORMATS, help="default: from the file name")
+    parser.add_argument(
+        "--label-map",
+        help="built-in name (anercorp, wojood, aqmar, newsfane, "
+        "...), a YAML file, or SOURCE=TARGET,... (empty target drops)",
+    )
+    if lenient_default:
+        parser.add_argument("--strict", action="store_true", help="stop at the first problem")
+    else:
+        parser.add_argument(
+            "--lenient",
+            action="store_true",
+            help="repair or skip malformed input (and report it) instead of stopping",
+        )
+    parser.add_argument(
+        "--nested",
+        action="store_true",
+        help="CoNLL: every column after the token is a tag layer (Wojood)",
+    )
+    parser.add_argument(
+        "--scheme", choices=[s.value for s in Scheme], help="CoNLL tag scheme (default: detected)"
+    )
+    parser.add_argument(
+        "--documents",
+        choices=["auto", "docstart", "sentence", "file"],
+        default="auto",
+        help="CoNLL document boundaries",
+    )
+    parser.add_argument("--token-col", type=int, default=0)
+    parser.add_argument("--tag-col", type=int, default=-1)
+
+
+def load_corpus(
+    args: argparse.Namespace, path: str | Path, format: str | None = None, quiet: bool = False
+) -> Corpus:
+    """Load ``path`` with the options of :func:`add_load_options`; report what was repaired."""
+    conll = ConllOptions(
+        token_col=args.token_col,
+        tag_col=args.tag_col,
+        nested=args.nested,
+        scheme=Scheme(args.scheme) if args.scheme else None,
+        documents=args.documents,
+    )
+    lenient = getattr(args, "lenient", False) or not getattr(args, "strict", True)
+    corpus = load(
+        path,
+        format if format is not None else args.format,
+        mode="lenient" if lenient else "strict",
+        label_map=args.label_map,
+        conll=conll,
+    )
+    if not quiet:
+        import sys
+
+        for line in corpus.report.lines():
+            print(f"{path}: {line}", file=sys.stderr)
+    return corpus
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="a model folder (<run>/model or export)")
+    parser.add_argument("--backend", choices=["torch", "onnx"], default="torch")
+    parser.add_argument("--onnx-file", default="model.onnx", help="e.g. model.int8.onnx")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--batch-size", type=int, default=32)
+
+
+def load_predictor(args: argparse.Namespace) -> Predictor:
+    """The model of :func:`add_model_options`."""
+    from araevent.predictor import Predictor
+
+    return Predictor.from_pretrained(
+        args.model, args.device, args.backend, args.batch_size, args.onnx_file
+    )

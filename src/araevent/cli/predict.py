@@ -1,0 +1,179 @@
+"""``araevent predict`` and ``araevent export``: use a trained model from the shell.
+
+``predict`` reads plain text (one document per non-empty line) or JSONL (``{"id", "text"}``
+per line) from files or stdin and writes one JSON object per document (``id``, ``text``,
+``entities``, and ``events`` with ``--events``), or CoNLL, or a brat folder. A progress bar
+goes to stderr, so stdout stays clean for pipes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from araevent.cli.loading import add_model_options, load_predictor
+from araevent.data.document import Document, Span
+from araevent.events import events_from_entities
+
+_CHUNK = 256  # texts handed to the predictor at once: sorting by length happens within it
+_PROGRESS_FROM = 50  # documents; a bar for a handful of lines is only noise
+
+
+def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    predict = subparsers.add_parser(
+        "predict",
+        help="tag texts with a model folder",
+        description="Tag plain text (one document per line) or JSONL ({'id', 'text'} per "
+        "line) from FILEs or stdin ('-' or nothing) and write JSONL (default), CoNLL or brat.",
+    )
+    predict.add_argument("files", nargs="*", metavar="FILE", help="inputs; '-' or none: stdin")
+    predict.add_argument(
+        "--input-format",
+        choices=["auto", "lines", "jsonl"],
+        default="auto",
+        help="auto: JSONL for .jsonl files and for input whose first line is a JSON object",
+    )
+    predict.add_argument("--format", choices=["jsonl", "conll", "brat"], default="jsonl")
+    predict.add_argument("--output", "-o", help="file (folder for brat); default stdout")
+    predict.add_argument("--events", action="store_true", help="add event records (JSONL)")
+    add_model_options(predict)
+    predict.add_argument("--no-progress", action="store_true")
+    predict.set_defaults(handler=run_predict)
+
+    export = subparsers.add_parser(
+        "export",
+        help="write a self-contained model folder (optionally with ONNX)",
+        description="Copy the model of RUN (a training run or a model folder) to OUT with a "
+        "model card and araevent.json; --onnx adds model.onnx, --quantize int8 also "
+        "model.int8.onnx. OUT appears complete or not at all.",
+    )
+    export.add_argument("run", metavar="RUN")
+    export.add_argument("out", metavar="OUT")
+    export.add_argument("--onnx", action="store_true")
+    export.add_argument("--quantize", choices=["int8"])
+    export.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    export.set_defaults(handler=run_export)
+
+
+def _records(stream: TextIO, source: str, jsonl: bool | None) -> Iterator[tuple[str, str]]:
+    """(id, text) pairs from one input; ids are ``source:line`` unless JSONL gives one."""
+    for number, line in enumerate(stream, 1):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        if jsonl is None:
+            jsonl = line.lstrip().startswith("{")
+        if not jsonl:
+            yield f"{source}:{number}", line
+            continue
+        try:
+            record = json.loads(line)
+            text = record["text"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(
+                f"{source}, line {number}: not a JSON object with 'text' ({exc})"
+            ) from exc
+        if not isinstance(text, str):
+            raise ValueError(f"{source}, line {number}: 'text' is {type(text).__name__}")
+        yield str(record.get("id", f"{source}:{number}")), text
+
+
+def _read_inputs(files: list[str], input_format: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for name in files or ["-"]:
+        if name == "-":
+            jsonl = None if input_format == "auto" else input_format == "jsonl"
+            out.extend(_records(sys.stdin, "stdin", jsonl))
+            continue
+        path = Path(name)
+        jsonl = (
+            path.suffix.lower() in (".jsonl", ".ndjson")
+            if input_format == "auto"
+            else input_format == "jsonl"
+        )
+        with path.open(encoding="utf-8") as stream:
+            out.extend(_records(stream, name, jsonl))
+    return out
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    try:
+        records = _read_inputs(args.files, args.input_format)
+        predictor = load_predictor(args)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.format == "brat" and not args.output:
+        print("error: --format brat writes a folder: give it with --output", file=sys.stderr)
+        return 1
+    from tqdm.auto import tqdm
+
+    documents: list[Document] = []
+    quiet = args.no_progress or len(records) < _PROGRESS_FROM
+    with (
+        tqdm(total=len(records), unit="doc", file=sys.stderr, disable=quiet) as bar,
+        _jsonl_output(args) as out,
+    ):
+        texts = (text for _, text in records)
+        for (doc_id, text), entities in zip(records, predictor.pipe(texts, _CHUNK), strict=True):
+            bar.update(1)
+            if out is None:
+                spans = (Span(e.start, e.end, e.label, e.score) for e in entities)
+                documents.append(Document(doc_id, text, tuple(spans)))
+                continue
+            record: dict[str, object] = {
+                "id": doc_id,
+                "text": text,
+                "entities": [e.to_dict() for e in entities],
+            }
+            if args.events:
+                record["events"] = [ev.to_dict() for ev in events_from_entities(text, entities)]
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if args.format != "jsonl":
+        _write_documents(documents, args.format, args.output)
+    return 0
+
+
+@contextmanager
+def _jsonl_output(args: argparse.Namespace) -> Iterator[TextIO | None]:
+    """Where JSONL goes (a file or stdout); None when another format is collected instead."""
+    if args.format != "jsonl":
+        yield None
+    elif args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            yield out
+    else:
+        yield sys.stdout
+
+
+def _write_documents(documents: list[Document], format: str, output: str | None) -> None:
+    from araevent.io import save
+
+    if output:
+        save(documents, output, format)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "predictions.conll"
+        save(documents, path, format)
+        sys.stdout.write(path.read_text(encoding="utf-8"))
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from araevent.export import export_model
+
+    try:
+        out = export_model(
+            args.run, args.out, onnx=args.onnx, quantize=args.quantize, overwrite=args.force
+        )
+    except (FileNotFoundError, FileExistsError, ValueError, ImportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in sorted(out.iterdir()):
+        print(f"{path}  ({path.stat().st_size:,} bytes)")
+    return 0

@@ -1,0 +1,107 @@
+"""Pairing gold with predicted documents, and predicted spans with the gold spans they overlap.
+
+Every metric, the confusion matrix and the error list are computed from the same alignment, so
+the figures and the errors a reader inspects cannot disagree. The alignment follows nervaluate
+(>= 1.0): predictions are taken in text order, each consumes at most one gold span, and a
+gold span is consumed at most once. Because spans of one document never overlap each other,
+the gold spans a prediction overlaps are a contiguous run found by binary search: matching a
+document costs O((g + p) log g), not O(g * p).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from araevent.data.document import Document, Span
+
+Kind = Literal["correct", "label", "boundary", "label_boundary", "missed", "spurious"]
+ERROR_KINDS: tuple[Kind, ...] = ("missed", "spurious", "label", "boundary", "label_boundary")
+"""Error kinds, as the report names them: ``label`` = same boundaries, other label; ``boundary``
+= overlapping, same label; ``label_boundary`` = overlapping, other label and boundaries."""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One aligned unit: a gold span, a predicted span, or both, and how they relate."""
+
+    kind: Kind
+    gold: Span | None
+    predicted: Span | None
+
+
+def pair_documents(
+    gold: Sequence[Document], predicted: Iterable[Document]
+) -> list[tuple[Document, Document]]:
+    """(gold, predicted) pairs matched by id; unmatched ids or differing texts are errors."""
+    by_id: dict[str, Document] = {}
+    for doc in predicted:
+        if doc.id in by_id:
+            raise ValueError(f"predicted document id {doc.id!r} occurs twice")
+        by_id[doc.id] = doc
+    pairs = []
+    for doc in gold:
+        pred = by_id.pop(doc.id, None)
+        if pred is None:
+            raise ValueError(f"no prediction for gold document {doc.id!r}")
+        if pred.text != doc.text:
+            raise ValueError(
+                f"document {doc.id!r}: predicted text differs from the gold text "
+                f"(lengths {len(pred.text)} and {len(doc.text)}), so offsets are not comparable; "
+                "CoNLL files rebuild texts from tokens: score CoNLL against CoNLL"
+            )
+        pairs.append((doc, pred))
+    if by_id:
+        raise ValueError(
+            f"{len(by_id)} predicted documents are not in the gold data, e.g. {sorted(by_id)[:5]}"
+        )
+    return pairs
+
+
+def _overlapping(gold: Sequence[Span], gold_ends: Sequence[int], span: Span) -> Iterator[int]:
+    index = bisect_right(gold_ends, span.start)
+    while index < len(gold) and gold[index].start < span.end:
+        yield index
+        index += 1
+
+
+def align(
+    gold: Sequence[Span], predicted: Sequence[Span], prefer_label: bool = False
+) -> list[Pair]:
+    """Align the spans of one document (each list sorted and non-overlapping).
+
+    A prediction takes the first unconsumed gold span it overlaps (an exact boundary match is
+    necessarily the only one). With ``prefer_label`` (nervaluate's ``ent_type`` scheme) it takes
+    instead the same-label overlapping gold span with the closest boundaries, if there is one.
+    """
+    gold_ends = [s.end for s in gold]
+    used = [False] * len(gold)
+    pairs: list[Pair] = []
+    for pred in predicted:
+        candidates = [i for i in _overlapping(gold, gold_ends, pred) if not used[i]]
+        if not candidates:
+            pairs.append(Pair("spurious", None, pred))
+            continue
+        chosen = candidates[0]
+        if prefer_label:
+            same = [i for i in candidates if gold[i].label == pred.label]
+            if same:
+                chosen = min(
+                    same,
+                    key=lambda i: abs(gold[i].start - pred.start) + abs(gold[i].end - pred.end),
+                )
+        used[chosen] = True
+        pairs.append(Pair(_kind(gold[chosen], pred), gold[chosen], pred))
+    pairs.extend(
+        Pair("missed", span, None) for span, used_ in zip(gold, used, strict=True) if not used_
+    )
+    return pairs
+
+
+def _kind(gold: Span, pred: Span) -> Kind:
+    same_label = gold.label == pred.label
+    if gold.start == pred.start and gold.end == pred.end:
+        return "correct" if same_label else "label"
+    return "boundary" if same_label else "label_boundary"

@@ -1,0 +1,148 @@
+"""``araevent score``, ``evaluate`` and ``compare`` on the sample data, reports and the offline
+``evaluate`` metric."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from araevent.cli.main import main
+from araevent.data.document import Span
+from araevent.evaluation.compare import sweep_summary
+from araevent.io import load, save
+from araevent.training import TrainResult
+from tests.conftest import REPO, SAMPLE
+
+
+def test_score_two_formats_of_the_same_annotations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "eval"
+    assert (
+        main(["score", str(SAMPLE / "test.jsonl"), str(SAMPLE / "test-brat"), "--out", str(out)])
+        == 0
+    )
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["strict"]["micro"]["f1"] == 1.0
+    assert metrics["documents"] == len(load(SAMPLE / "test.jsonl"))
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'dir="rtl"' in page and "https://" not in page
+    assert "micro" in capsys.readouterr().out
+
+
+def test_score_finds_the_errors_of_a_degraded_prediction(tmp_path: Path) -> None:
+    gold = list(load(SAMPLE / "dev.jsonl"))
+    degraded = [
+        doc.with_spans(
+            Span(s.start, s.end, "PLACE") if s.label == "DATE" else s
+            for i, s in enumerate(doc.spans)
+            if i % 5  # every fifth span missed
+        )
+        for doc in gold
+    ]
+    save(degraded, tmp_path / "pred.jsonl")
+    out = tmp_path / "eval"
+    assert (
+        main(
+            [
+                "score",
+                str(SAMPLE / "dev.jsonl"),
+                str(tmp_path / "pred.jsonl"),
+                "--out",
+                str(out),
+                "--bootstrap",
+                "50",
+            ]
+        )
+        == 0
+    )
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["strict"]["per_label"]["DATE"]["tp"] == 0
+    assert metrics["errors"]["label"] == metrics["confusion"]["matrix"][1][2]  # DATE -> PLACE
+    assert metrics["errors"]["missed"] == sum(len(d.spans[::5]) for d in gold)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "| DATE |" in report and "label" in report
+
+
+def test_score_reports_a_text_mismatch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["score", str(SAMPLE / "test.jsonl"), str(SAMPLE / "test.conll")])
+    assert code == 1
+    assert "predicted text differs" in capsys.readouterr().err
+
+
+def test_training_writes_an_evaluation_folder_per_split(tiny_run: TrainResult) -> None:
+    folder = tiny_run.output_dir / "dev"
+    for name in ("metrics.json", "report.md", "report.html", "predictions.jsonl"):
+        assert (folder / name).is_file(), name
+    assert len(load(folder / "predictions.jsonl")) == len(load(SAMPLE / "dev.jsonl"))
+
+
+def test_evaluate_gives_the_training_runs_figures_and_compare_tests_them(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "eval"
+    args = ["evaluate", "--model", str(tiny_run.model_dir), str(SAMPLE / "dev.jsonl")]
+    assert main([*args, "--out", str(out), "--device", "cpu"]) == 0
+    ours = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert ours["strict"] == tiny_run.metrics["dev"]["strict"]
+    capsys.readouterr()
+    assert main(["compare", str(tiny_run.output_dir), str(out), "--bootstrap", "100"]) == 0
+    table = capsys.readouterr().out
+    assert "baseline" in table and "+0.000 (p=1.000)" in table
+
+
+def test_compare_refuses_different_gold_data(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "eval"
+    assert (
+        main(["score", str(SAMPLE / "test.jsonl"), str(SAMPLE / "test.jsonl"), "--out", str(out)])
+        == 0
+    )
+    assert main(["compare", str(tiny_run.output_dir), str(out)]) == 1
+    assert "different gold data" in capsys.readouterr().err
+
+
+def test_the_shipped_metric_loads_with_evaluate_offline(tmp_path: Path) -> None:
+    code = (
+        "import evaluate; from araevent.evaluation import hf_metric_path; "
+        "m = evaluate.load(hf_metric_path()); "
+        "r = m.compute(predictions=[['B-ACTOR', 'I-ACTOR', 'O', 'B-PLACE']], "
+        "references=[['B-ACTOR', 'I-ACTOR', 'O', 'B-DATE']], mode='strict', scheme='IOB2', "
+        "zero_division=0); "
+        "print(r['overall_f1'], r['ACTOR']['f1'], r['DATE']['number'])"
+    )
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_HOME": str(tmp_path),  # an empty cache: nothing downloaded before can help
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["0.5", "1.0", "1"]
+
+
+@pytest.mark.slow
+def test_a_multirun_writes_one_summary_table(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep"
+    command = [
+        sys.executable, "-m", "araevent.cli.main", "train", "-m", "trainer.seed=1,2",
+        "trainer.max_steps=3", "trainer.progress_bar=false", "trainer.tensorboard=false",
+        f"data.train={SAMPLE / 'train.jsonl'}", f"data.dev={SAMPLE / 'dev.jsonl'}",
+        f"hydra.sweep.dir={sweep}",
+    ]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True, cwd=REPO)
+    summary = (sweep / "summary.md").read_text(encoding="utf-8")
+    assert summary == sweep_summary(sweep)
+    rows = [line for line in summary.splitlines() if line.startswith("| trainer.seed=")]
+    # one table for dev, one for test (the sample config has both), a row per run in each
+    assert "## dev" in summary and "## test" in summary
+    assert [row.split(" | ")[0] for row in rows] == ["| trainer.seed=1", "| trainer.seed=2"] * 2

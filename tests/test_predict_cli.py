@@ -1,0 +1,92 @@
+"""``araevent predict`` on stdin and files, in JSONL, CoNLL and brat."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from araevent.cli.main import main
+from araevent.io import load
+from araevent.training import TrainResult
+from tests.conftest import SAMPLE, write
+
+LINES = [
+    "قصفت الطائرات التركية مواقع في الرقة يوم الأحد. وفي دمشق، اعتقلت قوات الأمن ناشطين.",
+    "",
+    "أعلنت وزارة الدفاع الروسية أن قواتها دخلت مدينة تدمر.",
+]
+
+
+def run(args: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    return main(args)
+
+
+def test_stdin_lines_to_jsonl_with_events(
+    tiny_run: TrainResult, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["predict", "--model", str(tiny_run.model_dir), "--events", "--device", "cpu"]
+    assert run(args, "\n".join(LINES) + "\n", monkeypatch) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["id"] for r in records] == ["stdin:1", "stdin:3"]  # blank lines are skipped
+    for record in records:
+        assert set(record) == {"id", "text", "entities", "events"}
+        for entity in record["entities"]:
+            assert record["text"][entity["start"] : entity["end"]] == entity["text"]
+        triggers = [e for e in record["entities"] if e["label"] == "TRIGGER"]
+        assert len(record["events"]) == len(triggers)
+
+
+def test_jsonl_file_to_file_keeps_ids(tiny_run: TrainResult, tmp_path: Path) -> None:
+    source = write(
+        tmp_path / "in.jsonl",
+        "".join(json.dumps({"id": f"n{i}", "text": t}, ensure_ascii=False) + "\n"
+                for i, t in enumerate(LINES) if t),
+    )  # fmt: skip
+    out = tmp_path / "out.jsonl"
+    args = ["predict", "--model", str(tiny_run.model_dir), str(source), "-o", str(out)]
+    assert main(args) == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in records] == ["n0", "n2"]
+
+
+def test_conll_and_brat_outputs_load_back(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write(tmp_path / "in.txt", "\n".join(d.text for d in load(SAMPLE / "dev.jsonl")))
+    model = ["--model", str(tiny_run.model_dir)]
+    assert main(["predict", *model, str(source), "--format", "conll"]) == 0
+    conll = write(tmp_path / "out.conll", capsys.readouterr().out)
+    brat = tmp_path / "brat"
+    assert main(["predict", *model, str(source), "--format", "brat", "-o", str(brat)]) == 0
+    assert main(["predict", *model, str(source), "-o", str(tmp_path / "out.jsonl")]) == 0
+    from_jsonl = [
+        [(e["label"], e["text"]) for e in json.loads(line)["entities"]]
+        for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    from_brat = [[(s.label, d.span_text(s)) for s in d.spans] for d in load(brat)]
+    from_conll = [[(s.label, d.span_text(s)) for s in d.spans] for d in load(conll)]
+    assert sorted(map(tuple, from_brat)) == sorted(map(tuple, from_jsonl))
+    assert from_conll == from_jsonl
+
+
+def test_bad_jsonl_names_the_line(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write(tmp_path / "in.jsonl", '{"text": "نص"}\n{"id": 3}\n')
+    assert main(["predict", "--model", str(tiny_run.model_dir), str(source)]) == 1
+    assert f"{source}, line 2: not a JSON object with 'text'" in capsys.readouterr().err
+
+
+def test_export_command_refuses_to_overwrite_without_force(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "exported"
+    assert main(["export", str(tiny_run.output_dir), str(out)]) == 0
+    assert (out / "README.md").is_file() and (out / "model.safetensors").is_file()
+    assert main(["export", str(tiny_run.output_dir), str(out)]) == 1
+    assert "--force" in capsys.readouterr().err
+    assert main(["export", str(tiny_run.output_dir), str(out), "--force"]) == 0
