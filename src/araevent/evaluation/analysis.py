@@ -108,5 +108,5 @@ def error_records(doc: Document, pairs: Sequence[Pair], context: int = 40) -> li
 
 
 def error_counts(pairs: Sequence[Pair]) -> dict[str, int]:
-    counts = Counter(p.kind for p in pairs)
+    counts: Counter[str] = Counter(p.kind for p in pairs)
     return {kind: counts[kind] for kind in ERROR_KINDS}

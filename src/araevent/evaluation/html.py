@@ -22,6 +22,9 @@ from collections.abc import Callable, Mapping, Sequence
 from itertools import accumulate
 from typing import Any, Final
 
+from araevent.evaluation.analysis import NONE as NONE_LABEL
+from araevent.evaluation.matching import ERROR_KINDS
+
 #: Okabe-Ito colours: distinguishable with the common forms of colour blindness.
 LABEL_COLOURS: Final[Mapping[str, str]] = {
     "ACTOR": "#0072B2",
@@ -39,17 +42,8 @@ METRIC_COLOURS: Final[Sequence[tuple[str, str, str]]] = (
     ("recall", "R", "#44AA99"),
     ("f1", "F1", "#332288"),
 )
-ERROR_KINDS: Final[Mapping[str, str]] = {
-    "missed": "gold span with no overlapping prediction",
-    "spurious": "prediction overlapping no gold span",
-    "label": "same boundaries, wrong label",
-    "boundary": "overlapping, same label, different boundaries",
-    "label_boundary": "overlapping, different label and boundaries",
-}
 #: Documents rendered at once: enough to scroll through, few enough to stay instant.
 PAGE_SIZE: Final = 50
-#: The confusion matrix's row and column for "no span" (missed gold / spurious prediction).
-NONE_LABEL: Final = "O"
 
 #: For the documents' Arabic text: fonts drawn for Arabic first.
 ARABIC_FONTS: Final = (

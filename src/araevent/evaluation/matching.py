@@ -18,9 +18,14 @@ from typing import Literal
 from araevent.data.document import Document, Span
 
 Kind = Literal["correct", "label", "boundary", "label_boundary", "missed", "spurious"]
-ERROR_KINDS: tuple[Kind, ...] = ("missed", "spurious", "label", "boundary", "label_boundary")
-"""Error kinds, as the report names them: ``label`` = same boundaries, other label; ``boundary``
-= overlapping, same label; ``label_boundary`` = overlapping, other label and boundaries."""
+ERROR_KINDS: dict[str, str] = {
+    "missed": "gold span with no overlapping prediction",
+    "spurious": "prediction overlapping no gold span",
+    "label": "same boundaries, wrong label",
+    "boundary": "overlapping, same label, different boundaries",
+    "label_boundary": "overlapping, different label and boundaries",
+}
+"""The error kinds, in report order, with what each means."""
 
 
 @dataclass(frozen=True)
