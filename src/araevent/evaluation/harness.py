@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +67,7 @@ class Evaluation:
     config: EvaluationConfig
     meta: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def errors(self) -> list[ErrorRecord]:
         return [
             error
@@ -73,7 +75,7 @@ class Evaluation:
             for error in error_records(gold, pairs, self.config.context)
         ]
 
-    @property
+    @cached_property
     def error_counts(self) -> dict[str, int]:
         return error_counts([p for pairs in self.alignments for p in pairs])
 
@@ -108,7 +110,7 @@ class Evaluation:
         """The report page's data: scores, confusion and the first documents with their errors."""
         shown = self.config.html_documents
         documents = []
-        for (gold, pred), pairs in list(zip(self.pairs, self.alignments, strict=True))[:shown]:
+        for (gold, pred), pairs in islice(zip(self.pairs, self.alignments, strict=True), shown):
             documents.append(
                 {
                     "id": gold.id,
@@ -186,7 +188,7 @@ def evaluate_documents(
         boundary=SpanScores.from_counts(
             names, document_counts(pairs, names, "boundary").sum(axis=0)
         ),
-        muc=muc_scores(pairs, names),
+        muc=muc_scores(pairs, names, alignments),
         seqeval=seqeval_scores(pairs, config.seqeval_modes),
         bootstrap=bootstrap(counts, names, config.bootstrap_samples, config.seed, config.confidence)
         if config.bootstrap_samples and pairs

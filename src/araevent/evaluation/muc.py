@@ -107,15 +107,22 @@ def _counts(counter: Counter[str]) -> MucCounts:
 
 
 def muc_scores(
-    documents: Iterable[tuple[Document, Document]], labels: Iterable[str] = ()
+    documents: Sequence[tuple[Document, Document]],
+    labels: Iterable[str] = (),
+    alignments: Sequence[Sequence[Pair]] | None = None,
 ) -> dict[str, MucScores]:
-    """Counts for every scheme from (gold, predicted) document pairs."""
+    """Counts for every scheme from (gold, predicted) document pairs.
+
+    ``alignments``: each document's :func:`~araevent.evaluation.matching.align` result, when
+    the caller already has it (the harness does), so it is not computed twice.
+    """
     overall = {scheme: Counter[str]() for scheme in SCHEMES}
     per_label: dict[str, dict[str, Counter[str]]] = {
         label: {scheme: Counter() for scheme in SCHEMES} for label in labels
     }
-    for gold, pred in documents:
-        _score_one(gold.spans, pred.spans, overall)
+    for index, (gold, pred) in enumerate(documents):
+        known = alignments[index] if alignments is not None else None
+        _score_one(gold.spans, pred.spans, overall, known)
         by_label: dict[str, tuple[list[Span], list[Span]]] = {}
         for span in gold.spans:
             by_label.setdefault(span.label, ([], []))[0].append(span)
@@ -134,9 +141,13 @@ def muc_scores(
 
 
 def _score_one(
-    gold: Sequence[Span], pred: Sequence[Span], counters: dict[str, Counter[str]]
+    gold: Sequence[Span],
+    pred: Sequence[Span],
+    counters: dict[str, Counter[str]],
+    first_overlap: Sequence[Pair] | None = None,
 ) -> None:
-    first_overlap = align(gold, pred)
+    if first_overlap is None:
+        first_overlap = align(gold, pred)
     for scheme in ("strict", "exact", "partial"):
         _tally(counters[scheme], scheme, first_overlap)
     # The two alignments can only differ where a prediction overlaps without matching exactly.
