@@ -87,14 +87,16 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=3, help="timed passes; best is reported")
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
 
     documents = list(load(args.data, mode="lenient"))[: args.limit]
     n_words = sum(len(words(d.text)) for d in documents)
-    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
-    print(
-        f"{len(documents)} documents, {n_words} words; {platform.processor() or platform.machine()}"
-    )
+    command = " ".join([Path(sys.executable).name, *sys.argv])
+    machine = platform.processor() or platform.machine()
+    print(f"command: {command}")
+    print(f"{len(documents)} documents, {n_words} words; {machine}")
+    rows: list[dict[str, object]] = []
     print("| backend | device | docs/s | words/s | strict micro F1 |")
     print("|---|---|---:|---:|---:|")
     for backend in args.backends.split(","):
@@ -114,16 +116,35 @@ def main() -> int:
             started = time.perf_counter()
             predicted = run(documents)
             best = min(best, time.perf_counter() - started)
-        f1 = ""
+        f1 = None
         if any(d.spans for d in documents):
             scores = evaluate_documents(
                 documents, predicted, config=EvaluationConfig(bootstrap_samples=0)
             )
-            f1 = f"{scores.strict.micro.f1:.3f}"
+            f1 = scores.strict.micro.f1
         device = "cpu" if backend.startswith("onnx") else args.device
+        row = {
+            "backend": backend,
+            "device": device,
+            "docs_per_second": len(documents) / best,
+            "words_per_second": n_words / best,
+            "f1": f1,
+        }
+        rows.append(row)
         print(
-            f"| {backend} | {device} | {len(documents) / best:.1f} | {n_words / best:,.0f} | {f1} |"
+            f"| {backend} | {device} | {row['docs_per_second']:.1f} "
+            f"| {row['words_per_second']:,.0f} | {'' if f1 is None else f'{f1:.3f}'} |"
         )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        report = {
+            "command": command,
+            "machine": machine,
+            "documents": len(documents),
+            "words": n_words,
+            "rows": rows,
+        }
+        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0
 
 

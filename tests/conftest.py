@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import settings
@@ -20,6 +23,16 @@ if os.environ.get("CI"):
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ARAEVENT_SHARED", REPO.parent / "shared"))
 SAMPLE = REPO / "data" / "sample"
+
+
+def load_script(name: str) -> ModuleType:
+    """A module of ``scripts/`` (not a package), imported by path for its tests."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Training end to end on the tiny offline model, through the real hydra configs."""
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,16 @@ def test_tiny_model_overfits_eight_sample_documents(
     result = train(cfg)
     assert result.metrics["dev"]["strict"]["micro"]["f1"] >= 0.95
     assert (tmp_path / "metrics.json").is_file() and (tmp_path / "report.md").is_file()
+    # the learning curve: one point per epoch, training time without evaluation, and the loop's
+    # dev F1 is the score the user's prediction path gives for the checkpoint it kept
+    curve = result.metrics["train"]["history"]
+    assert [p["epoch"] for p in curve] == [float(e) for e in range(1, 61)]
+    assert all(0 < p["train_seconds"] < p["seconds"] for p in curve)
+    assert all(a["train_seconds"] < b["train_seconds"] for a, b in pairwise(curve))
+    best = max(p["span_f1"] for p in curve)
+    assert best == pytest.approx(result.metrics["dev"]["strict"]["micro"]["f1"])
+    assert result.metrics["train"]["tokens_per_second"] > 0
+    assert "dev span F1 by epoch: 1: " in (tmp_path / "report.md").read_text()
     config = (result.model_dir / "config.json").read_text()
     assert '"B-TRIGGER"' in config  # id2label travels with the weights
 

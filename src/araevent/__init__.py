@@ -4,9 +4,14 @@ The top-level namespace holds the data model; loaders live in :mod:`araevent.io`
 utilities in :mod:`araevent.data.text`. Nothing here imports torch or hydra.
 """
 
+from typing import TYPE_CHECKING
+
 from araevent.data.document import Document, Span, SpanError
 from araevent.data.labels import DEFAULT_LABELS, LabelSchema
 from araevent.errors import DataFormatError, LoadReport
+
+if TYPE_CHECKING:  # type checkers see the real classes; at run time they load on first use
+    from araevent.predictor import Entity, Predictor
 
 __version__ = "0.1.0"
 

@@ -210,6 +210,7 @@ def run_training(
     )
 
     from araevent.inference import predict_documents
+    from araevent.learning_curve import learning_curve_callback
     from araevent.torch_runner import resolve_device
 
     output_dir = Path(output_dir)
@@ -276,7 +277,8 @@ def run_training(
             "span_recall": scores.micro.recall,
         }
 
-    callbacks = []
+    curve = learning_curve_callback()
+    callbacks = [curve]
     if has_dev and trainer.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(trainer.early_stopping_patience))
     hf_trainer = _sequential_eval_trainer()(
@@ -319,14 +321,27 @@ def run_training(
         encoding="utf-8",
     )
 
+    tokens_per_epoch = sum(len(row["input_ids"]) for row in train_split.rows)
+    trained = curve.points[-1] if curve.points else None
     metrics: dict[str, Any] = {
         "train": {
             "seconds": elapsed,
             "documents": len(train_docs),
             "windows": len(train_split.rows),
+            "tokens_per_epoch": tokens_per_epoch,
+            # sub-tokens (padding excluded) per second of training, evaluation left out
+            "tokens_per_second": (
+                tokens_per_epoch * (trained["epoch"] - curve.start_epoch) / trained["train_seconds"]
+                if trained and trained["train_seconds"] > 0
+                else None
+            ),
             "loss": train_output.training_loss,
             "steps": train_output.global_step,
             "processes": args.world_size,
+            "history": curve.points,
+            "peak_gpu_memory_bytes": (
+                torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None
+            ),
         },
     }
     evaluations: dict[str, Evaluation] = {}
@@ -375,6 +390,14 @@ def _report(
         f"- training time: {train['seconds']:.1f} s, {train['steps']} steps, "
         f"final loss {train['loss']:.4f}",
     ]
+    if train["tokens_per_second"]:
+        lines.append(f"- training speed: {train['tokens_per_second']:,.0f} sub-tokens/s")
+    curve = [p for p in train["history"] if "span_f1" in p]
+    if curve:
+        lines.append(
+            "- dev span F1 by epoch: "
+            + ", ".join(f"{p['epoch']:g}: {p['span_f1']:.3f}" for p in curve)
+        )
     for split, result in evaluations.items():
         lines += [
             "",
