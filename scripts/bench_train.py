@@ -103,7 +103,7 @@ def run_ner_tokens(model: str, path: Path, max_length: int) -> tuple[int, int, i
 # --- models -----------------------------------------------------------------------------------
 
 
-def build_random_bert_base(folder: Path, labels: Sequence[str], paragraphs: int = 200_000) -> str:
+def build_random_bert_base(folder: Path, paragraphs: int = 200_000) -> str:
     """A BERT-base-shaped model at random initialisation, AraBERT's vocabulary size."""
     from araevent.data.labels import LabelSchema
     from araevent.modeling import build_tiny_model
@@ -113,7 +113,7 @@ def build_random_bert_base(folder: Path, labels: Sequence[str], paragraphs: int 
             texts = list(islice(lines, paragraphs))
         net, tokenizer = build_tiny_model(
             texts,
-            LabelSchema(tuple(labels)),
+            LabelSchema(),  # the project's four labels
             vocab_size=64_000,
             hidden_size=768,
             layers=12,
@@ -236,11 +236,10 @@ def run_run_ner(
     run_logged(command, out.with_suffix(".log"))
     result = json.loads(clock.read_text(encoding="utf-8"))
     tokens, examples, truncated = run_ner_tokens(model, data["train"], args.max_length)
-    schema_labels = ("ACTOR", "PLACE", "DATE", "TRIGGER")
     dev = load_documents(args.dev)
     for point in result["curve"]:  # score each epoch's checkpoint through araevent's path
         checkpoint = out / f"checkpoint-{int(point['step'])}"
-        point["span_f1"] = predictor_f1(checkpoint, dev, schema_labels, args)
+        point["span_f1"] = predictor_f1(checkpoint, dev, args)
     return {
         "command": "python run_ner.py " + " ".join(run_ner_args),
         **result,
@@ -287,7 +286,7 @@ def run_ner_worker(run_ner: str, clock: str, argv: Sequence[str]) -> None:
     )
 
 
-def predictor_f1(model_dir: Path, dev: list[Any], labels: Sequence[str], args: Any) -> float:
+def predictor_f1(model_dir: Path, dev: list[Any], args: Any) -> float:
     """Strict span micro F1 of a run_ner checkpoint, predicted as araevent predicts.
 
     run_ner orders its labels alphabetically; the logits are reordered to araevent's schema.
@@ -301,7 +300,7 @@ def predictor_f1(model_dir: Path, dev: list[Any], labels: Sequence[str], args: A
     from araevent.predictor import Predictor
     from araevent.torch_runner import TorchRunner
 
-    schema = LabelSchema(tuple(labels))
+    schema = LabelSchema()
     net = AutoModelForTokenClassification.from_pretrained(model_dir)
     order = np.asarray([net.config.label2id[tag] for tag in schema.tags])
     inner = TorchRunner(net, args.device)
@@ -385,9 +384,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     model = args.model
     if model == "random-bert-base":
-        model = build_random_bert_base(
-            args.out / "random-bert-base", ("ACTOR", "PLACE", "DATE", "TRIGGER")
-        )
+        model = build_random_bert_base(args.out / "random-bert-base")
     train_docs = load_documents(args.train, args.limit)
     data = {"train": args.out / "run_ner-train.json", "dev": args.out / "run_ner-dev.json"}
     words = write_run_ner_json(train_docs, data["train"])
