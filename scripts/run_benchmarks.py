@@ -28,7 +28,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-SCRIPTS = Path(__file__).parent  # as invoked, so recorded commands stay repo-relative
+# relative to the working directory (Python makes __file__ absolute), so that the commands
+# recorded in the report read as a user in the checkout would type them
+SCRIPTS = Path(os.path.relpath(Path(__file__).parent))
 SHARED = Path(os.environ.get("ARAEVENT_SHARED", "../shared"))
 STEPS = ("quality", "train-speed", "predict-speed", "report")
 # experiment configs (configs/experiment/); each run's folder is named after its experiment

@@ -103,6 +103,24 @@ def test_per_label_scores_score_each_label_alone() -> None:
     assert per_label["PLACE"].correct == 1 and per_label["PLACE"].spurious == 1
 
 
+def test_macro_f1_averages_the_labels_that_occur_as_seqeval_does() -> None:
+    gold = GOLD.with_spans([span("دخلت", "TRIGGER"), span("مدينة تدمر", "PLACE")])
+    pred = gold.with_spans([span("دخلت", "TRIGGER")])
+    scores = score_spans([gold], [pred], labels=["ACTOR", "PLACE", "DATE", "TRIGGER"])
+    assert set(scores.per_label) == {"ACTOR", "PLACE", "DATE", "TRIGGER"}  # all reported
+    assert scores.macro_f1 == 0.5  # (TRIGGER 1.0 + PLACE 0.0) / 2: absent labels are no zeros
+    from seqeval.metrics import classification_report
+    from seqeval.scheme import IOB2
+
+    # the same two documents as tags over TEXT's eleven words
+    gold_tags = ["O"] * 6 + ["B-TRIGGER", "B-PLACE", "I-PLACE", "O", "O"]
+    pred_tags = ["O"] * 6 + ["B-TRIGGER", "O", "O", "O", "O"]
+    report = classification_report(
+        [gold_tags], [pred_tags], mode="strict", scheme=IOB2, output_dict=True, zero_division=0
+    )
+    assert scores.macro_f1 == pytest.approx(report["macro avg"]["f1-score"])
+
+
 ATOMS = st.lists(
     st.tuples(st.integers(0, 40), st.integers(1, 5), st.sampled_from(["ACTOR", "PLACE", "DATE"])),
     max_size=8,
@@ -293,5 +311,9 @@ def test_documents_are_matched_by_id_and_must_agree() -> None:
         score_spans([GOLD], [Document("d1", TEXT + ".")])
     with pytest.raises(ValueError, match="not in the gold data"):
         score_spans([GOLD], [GOLD, Document("extra", "نص")])
+    with pytest.raises(ValueError, match="gold document id 'd1' occurs twice"):
+        score_spans([GOLD, GOLD], [GOLD])
+    with pytest.raises(ValueError, match="no gold documents"):
+        score_spans([], [GOLD])
     other_order = [Document("b", "ب"), Document("a", "أ")]
     assert score_spans(other_order[::-1], other_order).micro.f1 == 0.0

@@ -16,7 +16,7 @@ from araevent.data.document import Span
 from araevent.evaluation.compare import sweep_summary
 from araevent.io import load, save
 from araevent.training import TrainResult
-from tests.conftest import REPO, SAMPLE
+from tests.conftest import REPO, SAMPLE, write
 
 
 def test_score_two_formats_of_the_same_annotations(
@@ -94,6 +94,18 @@ def test_evaluate_gives_the_training_runs_figures_and_compare_tests_them(
     assert main(["compare", str(tiny_run.output_dir), str(out), "--bootstrap", "100"]) == 0
     table = capsys.readouterr().out
     assert "baseline" in table and "+0.000 (p=1.000)" in table
+
+
+def test_evaluate_checks_gold_labels_against_the_models(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = {"id": "a", "text": "قصفت الرقة", "spans": [{"start": 5, "end": 10, "label": "CITY"}]}
+    gold = write(tmp_path / "gold.jsonl", json.dumps(record, ensure_ascii=False) + "\n")
+    assert main(["evaluate", "--model", str(tiny_run.model_dir), str(gold)]) == 1
+    assert f"{gold}:1 (document 'a'): unknown label: 'CITY'" in capsys.readouterr().err
+    empty = write(tmp_path / "empty.jsonl", "")
+    assert main(["evaluate", "--model", str(tiny_run.model_dir), str(empty)]) == 1
+    assert "no documents to evaluate on" in capsys.readouterr().err
 
 
 def test_compare_refuses_different_gold_data(

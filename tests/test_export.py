@@ -4,7 +4,9 @@ pickling for worker processes and event records."""
 from __future__ import annotations
 
 import json
+import os
 import pickle
+import stat
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -65,6 +67,17 @@ def test_exported_folder_is_self_describing(tiny_run: TrainResult, exported: Pat
     assert not list(exported.glob("*.bin")) and not list(exported.glob("*.pt"))
 
 
+def test_model_folders_are_readable_by_others_as_the_umask_allows(
+    tiny_run: TrainResult, exported: Path
+) -> None:
+    umask = os.umask(0)
+    os.umask(umask)
+    for folder in (exported, tiny_run.model_dir):  # an export, and training's own model folder
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask
+        for path in folder.iterdir():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path.name
+
+
 def test_transformers_pipeline_loads_the_export(exported: Path) -> None:
     from transformers import pipeline
 
@@ -113,14 +126,16 @@ def test_int8_model_runs_and_keeps_offsets(exported: Path) -> None:
         assert all(text[e.start : e.end] == e.text for e in entities)
 
 
-def test_onnx_backend_does_not_import_torch(exported: Path) -> None:
+def test_onnx_backend_does_not_import_torch(exported: Path, torch_predictor: Predictor) -> None:
     code = (
         "import sys; from araevent import Predictor; "
         f"p = Predictor.from_pretrained({str(exported)!r}, backend='onnx'); "
-        "print(len(p.predict('قصفت الطائرات التركية مواقع في الرقة')) >= 0, 'torch' in sys.modules)"
+        f"print(len(p.predict({TEXTS[0]!r})), 'torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True", "False"]
+    found, torch_imported = out.stdout.split()
+    assert int(found) == len(spans(torch_predictor)[0]) > 0
+    assert torch_imported == "False"
 
 
 def test_a_folder_without_onnx_says_what_is_missing(tiny_run: TrainResult) -> None:

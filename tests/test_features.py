@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from araevent import Document, LabelSchema, Span
-from araevent.data.text import NormalizationConfig
+from araevent.data.text import NormalizationConfig, normalize
 from araevent.features import (
     IGNORE_INDEX,
     EncodingConfig,
+    Window,
     subtoken_labels,
     tokenize_documents,
     window_features,
@@ -96,8 +97,12 @@ def test_normalised_tokenisation_keeps_original_offsets(tokenizer: Any) -> None:
     (doc,) = tokenize_documents([Document("d", text)], tokenizer, config)
     words = [text[s:e] for s, e in doc.word_offsets]
     assert words == ["قَصَفَتْ", "الطائـــرات", "التركية"]
-    assert sorted(set(doc.subtoken_word.tolist())) == [0, 1, 2]
     assert tokenizer.unk_token_id not in doc.input_ids.tolist()
+    # each word's sub-tokens are those of its normalised form: offsets mapped back to the right
+    # word, none shifted onto a neighbour by the deleted characters
+    expected = [tokenizer(normalize(w).text, add_special_tokens=False)["input_ids"] for w in words]
+    got = [doc.input_ids[doc.subtoken_word == i].tolist() for i in range(len(words))]
+    assert got == expected
 
 
 def test_span_that_cuts_a_word_cannot_be_encoded(tokenizer: Any) -> None:
@@ -109,11 +114,22 @@ def test_span_that_cuts_a_word_cannot_be_encoded(tokenizer: Any) -> None:
 
 def test_empty_document(tokenizer: Any) -> None:
     (doc,) = tokenize_documents([Document("d", "")], tokenizer, EncodingConfig())
-    assert windows(doc, EncodingConfig()) == [windows(doc, EncodingConfig())[0]]
-    assert len(doc.input_ids) == 0
+    assert windows(doc, EncodingConfig()) == [Window(0, 0, 0)]  # one empty window, no crash
+    assert len(doc.input_ids) == 0 and len(doc.word_offsets) == 0
 
 
 @pytest.mark.parametrize(("max_length", "stride"), [(4, 0), (16, 7), (16, -1)])
 def test_invalid_window_settings(max_length: int, stride: int) -> None:
     with pytest.raises(ValueError):
         EncodingConfig(max_length=max_length, stride=stride)
+
+
+def test_words_the_tokenizer_deletes_are_counted_not_lost_silently(tokenizer: Any) -> None:
+    from araevent.training import encode_split
+
+    # the BERT normaliser deletes control characters and U+FFFD: such a token gets no sub-token
+    text = "قصفت \x07 الرقة \ufffd"
+    spans = (Span(0, 4, "TRIGGER"), Span(5, 6, "PLACE"), Span(7, 12, "PLACE"))
+    split = encode_split([Document("d", text, spans)], tokenizer, SCHEMA, EncodingConfig())
+    assert (split.unseen_words, split.unseen_in_spans) == (2, 1)
+    assert split.tokenized[0].unseen.tolist() == [False, True, False, True]

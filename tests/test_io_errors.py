@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from araevent import DataFormatError, LabelSchema
-from araevent.io import ConllOptions, load
+from araevent.io import ConllOptions, load, save
 from tests.conftest import write
 
 TEXT = "قصفت الطائرات التركية الرقة"
@@ -134,3 +134,36 @@ def test_lenient_mode_never_drops_silently(tmp_path: Path) -> None:
     assert [d.id for d in corpus] == ["a", "b"]
     assert corpus.report.problems == {"invalid JSON": 1}
     assert any(f"{path}:2" in e for e in corpus.report.examples["invalid JSON"])
+
+
+def test_a_span_cut_at_a_joiner_inside_a_word_takes_the_whole_word(tmp_path: Path) -> None:
+    # a ZWNJ inside a word does not end it: the span must reach the word's end, as the
+    # tokenizer's word unit (and so training) reads it
+    text = "قصفت الر\u200cقة"
+    record = {"id": "a", "text": text, "spans": [{"start": 5, "end": 8, "label": "PLACE"}]}
+    assert "not aligned to words" in error_of(jsonl(tmp_path, record)).reason
+    corpus = load(jsonl(tmp_path, record), mode="lenient")
+    assert corpus[0].span_text(corpus[0].spans[0]) == "الر\u200cقة"
+
+
+def test_lone_surrogates_are_an_error_or_replaced_and_counted(tmp_path: Path) -> None:
+    path = jsonl(tmp_path, good("a"), '{"id": "b", "text": "قصف \\ud800 الرقة"}')
+    error = error_of(path)
+    assert (error.line, error.doc_id) == (2, "b") and "lone surrogates" in error.reason
+    corpus = load(path, mode="lenient")
+    assert corpus[1].text == "قصف \ufffd الرقة"
+    assert corpus.report.problems == {"lone surrogates": 1}
+    save_path = tmp_path / "out.jsonl"
+    save(corpus, save_path)  # what was loaded can be written: nothing unencodable is left
+    assert load(save_path)[1].text == corpus[1].text
+
+
+def test_empty_token_names_the_line(tmp_path: Path) -> None:
+    error = error_of(write(tmp_path / "a.conll", "قصفت\tB-TRIGGER\n\tB-PLACE\n"))
+    assert error.line == 2 and "empty token" in error.reason
+
+
+def test_a_tag_column_the_file_does_not_have_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.conll", "قصفت B-TRIGGER\n")
+    error = error_of(path, conll=ConllOptions(tag_col=3))
+    assert error.line == 1 and "the line has 2" in error.reason

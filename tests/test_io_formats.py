@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from araevent import DataFormatError, Document, Span
 from araevent.data.bio import Scheme
+from araevent.evaluation import score_spans
 from araevent.io import ConllOptions, detect_format, load, save
 from tests.conftest import write
 
@@ -137,6 +138,68 @@ def test_brat_malformed_line_names_the_ann_file(tmp_path: Path) -> None:
     ann = write(tmp_path / "d.ann", "T1\tTRIGGER zero 4\tقصفت\n")
     with pytest.raises(DataFormatError, match=f"{ann}:1.*malformed text-bound annotation"):
         load(tmp_path)
+
+
+def test_brat_keeps_tabs_and_line_breaks_inside_spans(tmp_path: Path) -> None:
+    text = "قال\tالرئيس في\r\nبغداد"
+    doc = Document("a b", text, (Span(0, 10, "ACTOR"), Span(11, len(text), "PLACE")))
+    save([doc], tmp_path / "out", "brat")
+    corpus = load(tmp_path / "out")
+    assert (corpus[0].id, corpus[0].spans) == ("a b", doc.spans) and corpus.report.clean
+
+
+def test_brat_refuses_ids_that_would_share_a_file(tmp_path: Path) -> None:
+    docs = [Document("a/b", "قصفت"), Document("a_b", "الرقة")]
+    with pytest.raises(ValueError, match=r"'a/b' and 'a_b' would both be written to a_b\.txt"):
+        save(docs, tmp_path / "out", "brat")
+    assert not (tmp_path / "out").exists()  # checked before anything is written
+
+
+def test_conllu_comments_are_skipped_and_counted(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "a.conllu",
+        "# sent_id = 1\n# text = قصفت الرقة #\nقصفت\tB-TRIGGER\nالرقة\tB-PLACE\n#\tO\n",
+    )
+    corpus = load(path)
+    assert corpus[0].text == "قصفت الرقة #"  # a '#' token with a tag is data
+    assert spans_of(corpus[0]) == [("قصفت", "TRIGGER"), ("الرقة", "PLACE")]
+    assert corpus.report.problems == {"comment lines skipped": 2}
+
+
+@pytest.mark.parametrize("name", ["docs.jsonl", "docs.conll"])
+def test_documents_without_ids_pair_up_across_file_names(tmp_path: Path, name: str) -> None:
+    docs = [Document("x", "قصفت الرقة", (Span(5, 10, "PLACE"),)), Document("y", "دخلت")]
+    save(docs, tmp_path / name)
+    if name.endswith("jsonl"):  # records without ids
+        lines = (tmp_path / name).read_text(encoding="utf-8").splitlines()
+        write(tmp_path / name, "".join(line.replace('"id"', '"_id"') + "\n" for line in lines))
+    else:  # and CoNLL without '# id =' lines
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        write(tmp_path / name, "\n".join(x for x in text.split("\n") if not x.startswith("#")))
+    gold, predicted = tmp_path / f"gold-{name}", tmp_path / f"pred-{name}"
+    (tmp_path / name).rename(gold)
+    predicted.write_bytes(gold.read_bytes())
+    gold_docs, predicted_docs = load(gold), load(predicted)
+    assert [d.id for d in gold_docs] == [d.id for d in predicted_docs]
+    assert score_spans(list(gold_docs), predicted_docs).micro.f1 == 1.0
+
+
+def test_conll_files_of_a_folder_get_distinct_ids(tmp_path: Path) -> None:
+    write(tmp_path / "a.conll", "قصفت B-TRIGGER\n")
+    write(tmp_path / "b.conll", "الرقة B-PLACE\n")
+    assert [d.id for d in load(tmp_path, format="conll")] == ["a-1", "b-1"]
+
+
+def test_label_studio_tasks_without_annotation_are_skipped_and_counted(tmp_path: Path) -> None:
+    tasks = [
+        {"id": 1, "data": {"text": "قصفت"}, "annotations": []},
+        {"id": 2, "data": {"text": "قصفت"}, "annotations": [{"was_cancelled": True}]},
+        {"id": 3, "data": {"text": "قصفت"}, "predictions": [{"result": []}]},
+        {"id": 4, "data": {"text": "قصفت"}, "annotations": [{"result": []}]},
+    ]
+    corpus = load(write(tmp_path / "ls.json", json.dumps(tasks)))
+    assert [d.id for d in corpus] == ["4"]  # annotated, with no span: a real all-O document
+    assert corpus.report.problems == {"tasks without annotation skipped": 3}
 
 
 def test_doccano_both_export_shapes(tmp_path: Path) -> None:

@@ -38,7 +38,9 @@ def test_lowercasing_accent_stripping_tokenizer_keeps_original_offsets() -> None
     (doc,) = tokenize_documents([Document("d", text)], tokenizer, EncodingConfig())
     words = [text[s:e] for s, e in doc.word_offsets]
     assert words == ["أعلنت", "CNN", "أنّ", "الجَيْشَ", "قصف", "ريف", "إدلب"]
-    assert doc.unseen_words == 0  # every original word got sub-tokens of its own
+    # every original word got the sub-tokens of its own (lower-cased, accent-stripped) form
+    expected = [tokenizer(w, add_special_tokens=False)["input_ids"] for w in words]
+    assert [doc.input_ids[doc.subtoken_word == i].tolist() for i in range(len(words))] == expected
 
 
 def test_shared_small_encoder_loads_with_the_schema(shared_data: Path) -> None:

@@ -53,6 +53,22 @@ def test_jsonl_file_to_file_keeps_ids(tiny_run: TrainResult, tmp_path: Path) -> 
     assert [r["id"] for r in records] == ["n0", "n2"]
 
 
+def test_predictions_are_scored_against_gold_as_written(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gold = SAMPLE / "dev.jsonl"
+    out = tmp_path / "pred.jsonl"
+    assert main(["predict", "--model", str(tiny_run.model_dir), str(gold), "-o", str(out)]) == 0
+    predicted = load(out)
+    assert sum(len(d.spans) for d in predicted) > 0
+    capsys.readouterr()
+    assert main(["score", str(gold), str(out), "--out", str(tmp_path / "eval")]) == 0
+    scores = json.loads((tmp_path / "eval" / "metrics.json").read_text(encoding="utf-8"))
+    assert scores["strict"]["micro"]["f1"] == pytest.approx(
+        tiny_run.metrics["dev"]["strict"]["micro"]["f1"]
+    )
+
+
 def test_conll_and_brat_outputs_load_back(
     tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -79,6 +95,27 @@ def test_bad_jsonl_names_the_line(
     source = write(tmp_path / "in.jsonl", '{"text": "نص"}\n{"id": 3}\n')
     assert main(["predict", "--model", str(tiny_run.model_dir), str(source)]) == 1
     assert f"{source}, line 2: not a JSON object with 'text'" in capsys.readouterr().err
+
+
+def test_bytes_that_are_not_utf8_name_file_and_line(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write(tmp_path / "in.txt", LINES[0].encode() + b"\n\xff\xfe\n")
+    assert main(["predict", "--model", str(tiny_run.model_dir), str(source)]) == 1
+    assert f"error: {source}:2: bytes that are not UTF-8" in capsys.readouterr().err
+
+
+def test_lone_surrogates_in_jsonl_are_replaced_and_reported(
+    tiny_run: TrainResult,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    line = json.dumps({"id": "s", "text": LINES[0] + " \ud800"})  # ASCII: the escape survives
+    assert run(["predict", "--model", str(tiny_run.model_dir)], line + "\n", monkeypatch) == 0
+    out, err = capsys.readouterr()
+    record = json.loads(out)
+    assert record["text"] == LINES[0] + " \ufffd" and record["entities"]
+    assert "stdin, line 1: 1 lone surrogates replaced by U+FFFD" in err
 
 
 def test_export_command_refuses_to_overwrite_without_force(

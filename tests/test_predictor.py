@@ -46,6 +46,8 @@ def test_loaded_predictor_matches_the_in_memory_path(predictor: Predictor, model
     assert sum(map(len, got)) > 50  # the model has learnt something to predict
 
 
+# a training sentence: the tiny model tags it, so checks on it cannot pass vacuously
+KNOWN = load(SAMPLE / "train.jsonl")[0].text.split(".")[0] + "."
 HARD_TEXTS = [
     "قَصَفَتْ الطائـــرات التركية مواقعَ في الرقة",
     "\u200fأعلنت\u200e الحكومة \u061cوالروس\u200f انسحاب القوات",
@@ -76,12 +78,15 @@ def test_offsets_point_into_the_callers_text(predictor: Predictor) -> None:
     ],
 )
 def test_odd_inputs_give_valid_output(predictor: Predictor, text: str) -> None:
-    for entity in predictor.predict(text):
-        assert text[entity.start : entity.end] == entity.text
+    assert all(text[e.start : e.end] == e.text for e in predictor.predict(text))
+    # around a sentence the model tags, so that offsets after the odd characters are checked
+    framed = f"{text} {KNOWN} {text}"
+    entities = predictor.predict(framed)
+    assert entities and all(framed[e.start : e.end] == e.text for e in entities)
 
 
 def test_a_megabyte_document(predictor: Predictor) -> None:
-    sentence = load(SAMPLE / "train.jsonl")[0].text.split(".")[0] + ". "  # a sentence it knows
+    sentence = KNOWN + " "
     text = sentence * (1_000_000 // len(sentence))
     entities = predictor.predict(text)
     assert all(text[e.start : e.end] == e.text for e in entities)
@@ -91,6 +96,26 @@ def test_a_megabyte_document(predictor: Predictor) -> None:
 def test_non_strings_are_a_type_error(predictor: Predictor) -> None:
     with pytest.raises(TypeError, match="text 1 is bytes"):
         predictor.predict_batch(["نص", b"bytes"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="not one str"):
+        predictor.predict_batch("نص")
+    with pytest.raises(TypeError, match="text 5 is int"):  # counted over the whole stream
+        list(predictor.pipe(["نص"] * 5 + [1], batch_size=2))  # type: ignore[list-item]
+
+
+def test_empty_batches_and_iterables(predictor: Predictor) -> None:
+    assert predictor.predict_batch([]) == [] and list(predictor.pipe([])) == []
+    texts = [KNOWN, "نص"]
+    assert predictor.predict_batch(t for t in texts) == predictor.predict_batch(texts)
+
+
+def test_a_device_torch_cannot_use_is_a_clear_error(model_dir: Path) -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA GPU: use cpu"):
+            Predictor.from_pretrained(model_dir, device="cuda")
+    with pytest.raises(ValueError, match="unknown device 'gpu0'"):
+        Predictor.from_pretrained(model_dir, device="gpu0")
 
 
 def test_pipe_streams_in_order(predictor: Predictor) -> None:
@@ -127,5 +152,6 @@ def test_importing_the_predictor_pulls_in_neither_hydra_nor_datasets() -> None:
 def test_entities_serialise(predictor: Predictor) -> None:
     import json
 
-    entities: list[Any] = predictor.predict(HARD_TEXTS[2])
-    json.dumps([e.to_dict() for e in entities], ensure_ascii=False)
+    entities: list[Any] = predictor.predict(KNOWN + " " + HARD_TEXTS[2])
+    records = json.loads(json.dumps([e.to_dict() for e in entities], ensure_ascii=False))
+    assert entities and records == [e.to_dict() for e in entities]

@@ -106,9 +106,10 @@ def tags_to_spans(
     stops = np.flatnonzero(begins | (path == 0))
     chosen = probs[np.arange(len(path)), path]
     spans = []
-    for first in starts:
-        later = stops[stops > first]
-        last = int(later[0]) if len(later) else len(path)
+    # the stop after each start (itself a stop): the first stop strictly after it, or the end
+    following = np.searchsorted(stops, starts, side="right")
+    ends = np.append(stops, len(path))[following]
+    for first, last in zip(starts.tolist(), ends.tolist(), strict=True):
         label = schema.labels[int(label_id[first]) - 1]
         if can_edge is not None:
             inner = np.flatnonzero(can_edge[first:last])

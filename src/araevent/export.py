@@ -99,11 +99,22 @@ def export_model(
             from araevent.onnx_export import export_onnx
 
             export_onnx(staging, quantize=quantize)
+        _usual_permissions(staging)
         _swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out
+
+
+def _usual_permissions(folder: Path) -> None:
+    """The modes of a folder made with ``mkdir`` and files made with ``open``: the staging
+    folder is private (``mkdtemp``), and a model is meant for other users and services too."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
+    for path in folder.iterdir():
+        path.chmod(0o666 & ~umask)
 
 
 def _swap_into_place(staging: Path, out: Path) -> None:

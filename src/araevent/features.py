@@ -80,8 +80,15 @@ class TokenizedDocument:
     word_offsets: np.ndarray
 
     @property
+    def unseen(self) -> np.ndarray:
+        """Mask of the words without a sub-token of their own (always tagged O)."""
+        seen = np.zeros(len(self.word_offsets), dtype=bool)
+        seen[self.subtoken_word] = True
+        return ~seen
+
+    @property
     def unseen_words(self) -> int:
-        return int(len(self.word_offsets) - self.first_subtoken.sum())
+        return int(self.unseen.sum())
 
 
 @dataclass(frozen=True)

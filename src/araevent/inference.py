@@ -44,6 +44,8 @@ def predict_with(
     progress: bool = False,
 ) -> list[Document]:
     """New Documents (same ids and texts) whose spans are the model's predictions."""
+    if not documents:  # tokenizers fail on an empty batch
+        return []
     tokenized = tokenize_documents(documents, tokenizer, config)
     decoder = SpanDecoder(schema, constrained=constrained)
     per_doc: list[list[tuple[int, int, np.ndarray]]] = [[] for _ in documents]

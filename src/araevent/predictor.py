@@ -12,7 +12,6 @@ ONNX backend does not import torch either.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from itertools import islice
@@ -21,12 +20,10 @@ from typing import Any
 
 from araevent.data.document import Document
 from araevent.data.labels import LabelSchema
-from araevent.data.text import NormalizationConfig, strip_proclitics
+from araevent.data.text import NormalizationConfig, replace_surrogates, strip_proclitics
 from araevent.events import EventRecord, events_from_entities
 from araevent.features import EncodingConfig
 from araevent.inference import Runner
-
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -136,13 +133,20 @@ class Predictor:
     def predict(self, text: str) -> list[Entity]:
         return self.predict_batch([text])[0]
 
-    def predict_batch(self, texts: Sequence[str]) -> list[list[Entity]]:
-        for i, text in enumerate(texts):
+    def predict_batch(self, texts: Iterable[str], *, first: int = 0) -> list[list[Entity]]:
+        """Entities of each text; ``first`` numbers the texts in errors (``pipe`` passes the
+        position of its batch in the stream)."""
+        if isinstance(texts, str):
+            raise TypeError("predict_batch takes a list of texts, not one str: use predict")
+        texts = list(texts)
+        for i, text in enumerate(texts, first):
             if not isinstance(text, str):
                 raise TypeError(f"text {i} is {type(text).__name__}, not str")
+        if not texts:
+            return []
         # Lone surrogates cannot reach the tokenizer; replacing each with U+FFFD keeps lengths,
         # so offsets still point into the caller's string.
-        safe = [_SURROGATE_RE.sub("\ufffd", t) for t in texts]
+        safe = [replace_surrogates(t)[0] for t in texts]
         predicted = self.predict_documents([Document(str(i), t) for i, t in enumerate(safe)])
         return [_entities(text, doc) for text, doc in zip(texts, predicted, strict=True)]
 
@@ -165,8 +169,10 @@ class Predictor:
     def pipe(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[Entity]]:
         """Stream predictions for an iterable of texts, ``batch_size`` texts at a time."""
         iterator = iter(texts)
+        done = 0
         while batch := list(islice(iterator, batch_size)):
-            yield from self.predict_batch(batch)
+            yield from self.predict_batch(batch, first=done)
+            done += len(batch)
 
     def predict_events(self, text: str) -> list[EventRecord]:
         """Each TRIGGER with the ACTORs, PLACEs and DATEs of its sentence, nearest first."""

@@ -13,9 +13,22 @@ import torch
 
 
 def resolve_device(device: str = "auto") -> torch.device:
+    """``auto`` is CUDA when there is one; an unknown or absent device is a ``ValueError``
+    saying so, not an error from deep inside torch at the first batch."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(f"unknown device {device!r} (cpu, cuda, cuda:1, mps, auto)") from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device {device!r} asked for, but torch sees no CUDA GPU: use cpu "
+            "(araevent train: trainer=cpu or trainer.device=cpu)"
+        )
+    if resolved.type == "cuda" and (resolved.index or 0) >= torch.cuda.device_count():
+        raise ValueError(f"device {device!r}: torch sees {torch.cuda.device_count()} CUDA GPUs")
+    return resolved
 
 
 class TorchRunner:

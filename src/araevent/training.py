@@ -34,6 +34,7 @@ from araevent.features import (
     tokenize_documents,
     window_features,
     windows,
+    word_tags,
 )
 from araevent.io import ConllOptions, Corpus, load
 
@@ -148,6 +149,8 @@ class EncodedSplit:
     tokenized: list[TokenizedDocument]
     windows: list[Window]
     rows: list[dict[str, list[int]]]
+    unseen_words: int = 0  # words the tokenizer gave no sub-token: the model never sees them
+    unseen_in_spans: int = 0  # of those, words inside gold spans: labels it cannot learn
 
 
 def encode_split(
@@ -159,13 +162,16 @@ def encode_split(
     tokenized = tokenize_documents(documents, tokenizer, config)
     all_windows: list[Window] = []
     rows = []
+    unseen = unseen_in_spans = 0
     for i, doc in enumerate(tokenized):
+        unseen += doc.unseen_words
+        unseen_in_spans += int((word_tags(doc, schema)[doc.unseen] != 0).sum())
         labels = subtoken_labels(doc, schema, config.label_alignment)
         for window in windows(doc, config, i):
             all_windows.append(window)
             row = window_features(doc, window, tokenizer, labels)
             rows.append({**row, "length": [len(row["input_ids"])]})
-    return EncodedSplit(list(documents), tokenized, all_windows, rows)
+    return EncodedSplit(list(documents), tokenized, all_windows, rows, unseen, unseen_in_spans)
 
 
 def decode_split(
@@ -228,6 +234,15 @@ def run_training(
     train_split = encode_split(train_docs, tokenizer, schema, encoding)
     dev_split = encode_split(dev_docs, tokenizer, schema, encoding) if dev_docs else None
     log.info("train: %d documents, %d windows", len(train_docs), len(train_split.rows))
+    for name, split in (("train", train_split), ("dev", dev_split)):
+        if split is not None and split.unseen_words:
+            log.warning(
+                "%s: %d words have no sub-token of their own (a symbol the tokenizer drops) "
+                "and are always tagged O; %d of them are inside gold spans",
+                name,
+                split.unseen_words,
+                split.unseen_in_spans,
+            )
 
     device = resolve_device(trainer.device)
     bf16 = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from araevent.cli.loading import add_load_options, load_corpus
 from araevent.errors import DataFormatError
@@ -26,8 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run_stats(args: argparse.Namespace) -> int:
     try:
         corpus = load_corpus(args, args.path, quiet=True)
-    except DataFormatError as exc:
-        print(f"error: {exc}")
+    except (DataFormatError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"{args.path}")
     print(CorpusStats.of(corpus).table())

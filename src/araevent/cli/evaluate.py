@@ -95,8 +95,10 @@ def _finish(evaluation: Evaluation, args: argparse.Namespace, title: str) -> int
 
 def run_evaluate(args: argparse.Namespace) -> int:
     try:
-        gold = load_corpus(args, args.data)
         predictor = load_predictor(args)
+        gold = load_corpus(args, args.data, schema=predictor.schema)
+        if not gold:
+            raise ValueError(f"{args.data}: no documents to evaluate on")
     except (DataFormatError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

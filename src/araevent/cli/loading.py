@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from araevent.data.bio import Scheme
+from araevent.data.labels import LabelSchema
 from araevent.io import FORMATS, ConllOptions, Corpus, load
 
 if TYPE_CHECKING:
@@ -47,9 +48,15 @@ def add_load_options(parser: argparse.ArgumentParser, lenient_default: bool = Tr
 
 
 def load_corpus(
-    args: argparse.Namespace, path: str | Path, format: str | None = None, quiet: bool = False
+    args: argparse.Namespace,
+    path: str | Path,
+    format: str | None = None,
+    quiet: bool = False,
+    schema: LabelSchema | None = None,
 ) -> Corpus:
-    """Load ``path`` with the options of :func:`add_load_options`; report what was repaired."""
+    """Load ``path`` with the options of :func:`add_load_options`; report what was repaired.
+
+    With a ``schema`` (a model's labels), a label outside it is a problem like any other."""
     conll = ConllOptions(
         token_col=args.token_col,
         tag_col=args.tag_col,
@@ -62,6 +69,7 @@ def load_corpus(
         path,
         format if format is not None else args.format,
         mode="lenient" if lenient else "strict",
+        schema=schema,
         label_map=args.label_map,
         conll=conll,
     )
@@ -85,6 +93,8 @@ def load_predictor(args: argparse.Namespace) -> Predictor:
     """The model of :func:`add_model_options`."""
     from araevent.predictor import Predictor
 
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
     return Predictor.from_pretrained(
         args.model, args.device, args.backend, args.batch_size, args.onnx_file
     )

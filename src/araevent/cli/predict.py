@@ -12,14 +12,16 @@ import argparse
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
 from araevent.cli.loading import add_model_options, load_predictor
 from araevent.data.document import Document, Span
+from araevent.data.text import replace_surrogates
 from araevent.events import events_from_entities
+from araevent.io.files import decode_lines, read_lines
 
 _CHUNK = 256  # texts handed to the predictor at once: sorting by length happens within it
 _PROGRESS_FROM = 50  # documents; a bar for a handful of lines is only noise
@@ -61,10 +63,9 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     export.set_defaults(handler=run_export)
 
 
-def _records(stream: TextIO, source: str, jsonl: bool | None) -> Iterator[tuple[str, str]]:
+def _records(lines: Iterable[str], source: str, jsonl: bool | None) -> Iterator[tuple[str, str]]:
     """(id, text) pairs from one input; ids are ``source:line`` unless JSONL gives one."""
-    for number, line in enumerate(stream, 1):
-        line = line.rstrip("\r\n")
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         if jsonl is None:
@@ -81,15 +82,30 @@ def _records(stream: TextIO, source: str, jsonl: bool | None) -> Iterator[tuple[
             ) from exc
         if not isinstance(text, str):
             raise ValueError(f"{source}, line {number}: 'text' is {type(text).__name__}")
+        # a JSON escape can spell a lone surrogate, which no output can encode
+        text, surrogates = replace_surrogates(text)
+        if surrogates:
+            print(
+                f"warning: {source}, line {number}: {surrogates} lone surrogates replaced "
+                "by U+FFFD (offsets unchanged)",
+                file=sys.stderr,
+            )
         yield str(record.get("id", f"{source}:{number}")), text
 
 
 def _read_inputs(files: list[str], input_format: str) -> list[tuple[str, str]]:
+    """Every input's records; bytes that are not UTF-8 are an error naming file and line."""
     out: list[tuple[str, str]] = []
     for name in files or ["-"]:
         if name == "-":
             jsonl = None if input_format == "auto" else input_format == "jsonl"
-            out.extend(_records(sys.stdin, "stdin", jsonl))
+            stdin = getattr(sys.stdin, "buffer", None)
+            lines = (
+                decode_lines(stdin.read(), "stdin")
+                if stdin is not None
+                else [line.rstrip("\r") for line in sys.stdin.read().split("\n")]
+            )
+            out.extend(_records(lines, "stdin", jsonl))
             continue
         path = Path(name)
         jsonl = (
@@ -97,8 +113,7 @@ def _read_inputs(files: list[str], input_format: str) -> list[tuple[str, str]]:
             if input_format == "auto"
             else input_format == "jsonl"
         )
-        with path.open(encoding="utf-8") as stream:
-            out.extend(_records(stream, name, jsonl))
+        out.extend(_records(read_lines(path), name, jsonl))
     return out
 
 
@@ -112,6 +127,8 @@ def run_predict(args: argparse.Namespace) -> int:
     if args.format == "brat" and not args.output:
         print("error: --format brat writes a folder: give it with --output", file=sys.stderr)
         return 1
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     from tqdm.auto import tqdm
 
     documents: list[Document] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.utils import instantiate
@@ -22,12 +23,12 @@ CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
 
 def train(cfg: DictConfig) -> TrainResult:
     result = run_training(
-        data=instantiate(cfg.data, _convert_="all"),
-        model=instantiate(cfg.model),
-        encoding=instantiate(cfg.encoding, _convert_="all"),
-        trainer=instantiate(cfg.trainer),
+        data=_plain(cfg.data),
+        model=_plain(cfg.model),
+        encoding=_plain(cfg.encoding),
+        trainer=_plain(cfg.trainer),
         output_dir=cfg.output_dir,
-        evaluation=instantiate(cfg.evaluation),
+        evaluation=_plain(cfg.evaluation),
     )
     for split, evaluation in result.evaluations.items():
         print(f"\n{split} (strict span scores)\n{evaluation.strict.table()}")
@@ -36,6 +37,11 @@ def train(cfg: DictConfig) -> TrainResult:
     print(f"metrics: {result.output_dir / 'metrics.json'}")
     print(f"report:  {result.output_dir / 'report.md'}")
     return result
+
+
+def _plain(node: DictConfig) -> Any:
+    """The node's object with plain lists and dicts inside, never omegaconf containers."""
+    return instantiate(node, _convert_="all")
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")

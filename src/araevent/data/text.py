@@ -8,6 +8,7 @@ on the user's text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,7 +23,15 @@ _WORD_CHARS = r"[\p{L}\p{N}\p{M}]"
 WORD_RE = regex.compile(rf"{_WORD_CHARS}+(?:\p{{Cf}}+{_WORD_CHARS}+)*")
 # A token: a word, or any other single visible character (punctuation and symbols stand alone).
 TOKEN_RE = regex.compile(rf"{WORD_RE.pattern}|[^\s\p{{Cf}}]")
+_FORMAT_RE = regex.compile(r"\p{Cf}")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _SENTENCE_END_RE = regex.compile(r"[.!?؟؛]+[\"'”»)\]]*|\n")
+
+
+def replace_surrogates(text: str) -> tuple[str, int]:
+    """``text`` with each lone surrogate (not valid Unicode, unencodable) replaced by U+FFFD,
+    and how many there were; lengths, and so offsets, are unchanged."""
+    return _SURROGATE_RE.subn("\ufffd", text)
 
 
 def words(text: str) -> list[tuple[int, int]]:
@@ -37,6 +46,23 @@ def tokens(text: str) -> list[tuple[int, int]]:
 
 def is_word_char(char: str) -> bool:
     return WORD_RE.fullmatch(char) is not None
+
+
+def in_word(text: str, i: int) -> bool:
+    """Whether ``text[i]`` belongs to a word: a word character, or a format character (ZWJ,
+    ZWNJ, bidi mark) inside a word, as :data:`WORD_RE` joins them."""
+    if is_word_char(text[i]):
+        return True
+    if not _FORMAT_RE.fullmatch(text[i]):
+        return False
+    left, right = i, i
+    while left >= 0 and _FORMAT_RE.fullmatch(text[left]):
+        left -= 1
+    while right < len(text) and _FORMAT_RE.fullmatch(text[right]):
+        right += 1
+    return (
+        left >= 0 and right < len(text) and is_word_char(text[left]) and is_word_char(text[right])
+    )
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -231,10 +257,13 @@ def strip_proclitics(
 ) -> Core:
     """The core of ``text[start:end]`` without the proclitics و ف ب ك ل and لل.
 
-    Without a vocabulary only unambiguous cases are stripped: a proclitic chain followed by the
-    definite article (``والروس`` to ``الروس``, ``بالحسكة`` to ``الحسكة``, ``للنظام`` to ``النظام``).
-    Words such as ``وزير``, ``بغداد`` or ``لبنان`` begin with the same letters as part of the stem,
-    so bare stems (``وروسيا``) are stripped only when ``vocabulary`` contains the result.
+    Without a vocabulary only a proclitic chain followed by the definite article is stripped
+    (``والروس`` to ``الروس``, ``بالحسكة`` to ``الحسكة``, ``للنظام`` to ``النظام``); bare stems
+    (``وروسيا``) are stripped only when ``vocabulary`` contains the result, since ``وزير``,
+    ``بغداد`` or ``لبنان`` begin with the same letters as part of the stem. The article reading
+    is the usual one in news but not always right: a stem that itself begins with those letters
+    is misread without a vocabulary (``للبنان`` gives ``البنان``, ``والدته`` gives ``الدته``);
+    with one, a known stem wins (``لبنان``).
     Only the first word of a multi-word span carries proclitics; the rest is kept.
     """
     end = len(text) if end is None else end

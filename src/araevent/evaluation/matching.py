@@ -46,8 +46,14 @@ def pair_documents(
         if doc.id in by_id:
             raise ValueError(f"predicted document id {doc.id!r} occurs twice")
         by_id[doc.id] = doc
+    if not gold:
+        raise ValueError("no gold documents to score against")
     pairs = []
+    seen: set[str] = set()
     for doc in gold:
+        if doc.id in seen:
+            raise ValueError(f"gold document id {doc.id!r} occurs twice")
+        seen.add(doc.id)
         pred = by_id.pop(doc.id, None)
         if pred is None:
             raise ValueError(f"no prediction for gold document {doc.id!r}")

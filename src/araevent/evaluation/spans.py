@@ -71,11 +71,10 @@ class SpanScores:
 
     @property
     def macro_f1(self) -> float:
-        return (
-            sum(s.f1 for s in self.per_label.values()) / len(self.per_label)
-            if self.per_label
-            else 0.0
-        )
+        """Mean F1 over the labels that occur in gold or predictions, as seqeval averages:
+        a label listed for the report but absent from both sides is not a zero."""
+        present = [s.f1 for s in self.per_label.values() if s.tp + s.fp + s.fn]
+        return sum(present) / len(present) if present else 0.0
 
     def as_dict(self) -> dict[str, object]:
         return {

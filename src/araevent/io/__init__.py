@@ -106,8 +106,9 @@ def _read(
     elif format == "brat":
         yield from read_brat(path, builder)
     elif format == "conll":
+        folder = path.is_dir()
         for file in _conll_files(path, builder):
-            yield from read_conll(file, builder, conll)
+            yield from read_conll(file, builder, conll, f"{file.stem}-" if folder else "")
     else:
         raise ValueError(f"unknown format {format!r}; expected one of {FORMATS}")
 

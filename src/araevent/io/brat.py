@@ -18,6 +18,7 @@ from araevent.io.builder import DocumentBuilder, RawSpan
 from araevent.io.files import read_lines, read_text
 
 _OFFSETS_RE = re.compile(r"^\d+ \d+(;\d+ \d+)*$")
+_UNSAFE_RE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 _IGNORED = {
     "R": "relations",
     "E": "events",
@@ -78,7 +79,7 @@ def _text_bound(
                     doc_id=doc_id,
                 )
             continue
-        fields = line.split("\t")
+        fields = line.split("\t", 2)  # the stated text may hold tabs of its own
         head = fields[1].split(" ", 1) if len(fields) >= 2 else []
         if len(fields) < 3 or len(head) != 2 or not _OFFSETS_RE.match(head[1]):
             builder.problem(
@@ -100,24 +101,39 @@ def _text_bound(
             continue
         start, end = (int(x) for x in offsets.split(" "))
         stated: str | None = fields[2]
-        if text[start:end].replace("\n", " ") == stated:  # brat writes line breaks as spaces
+        if _one_line(text[start:end]) == stated:  # brat writes line breaks as spaces
             stated = None
         yield RawSpan(start, end, label, number, stated)
 
 
 def write_brat(documents: Iterable[Document], folder: str | Path) -> int:
-    """One ``.txt``/``.ann`` pair per document, named by its id; returns the count."""
+    """One ``.txt``/``.ann`` pair per document, named by its id; returns the count.
+
+    Characters that cannot be in a file name (``/ \\ : * ? " < > |`` and controls) become
+    ``_``, so the ids read back are the written ones only where ids avoid them; two ids that
+    would share a file name are an error rather than one document overwriting the other.
+    """
+    stems: dict[str, Document] = {}
+    for document in documents:  # every name is checked before anything is written
+        stem = _UNSAFE_RE.sub("_", document.id).lstrip(".") or f"doc{len(stems)}"
+        if stem in stems:
+            raise ValueError(
+                f"documents {stems[stem].id!r} and {document.id!r} would both be written to "
+                f"{stem}.txt: give them ids that differ in letters, digits or '-._ '"
+            )
+        stems[stem] = document
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for document in documents:
-        stem = re.sub(r"[^\w.-]", "_", document.id) or f"doc{count}"
+    for stem, document in stems.items():
         (folder / f"{stem}.txt").write_text(document.text, encoding="utf-8", newline="")
         lines = [
-            f"T{i}\t{span.label} {span.start} {span.end}\t"
-            f"{document.span_text(span).replace(chr(10), ' ')}\n"
+            f"T{i}\t{span.label} {span.start} {span.end}\t{_one_line(document.span_text(span))}\n"
             for i, span in enumerate(document.spans, 1)
         ]
         (folder / f"{stem}.ann").write_text("".join(lines), encoding="utf-8", newline="\n")
-        count += 1
-    return count
+    return len(stems)
+
+
+def _one_line(text: str) -> str:
+    """A span's text as brat states it: line breaks become spaces."""
+    return text.replace("\r", " ").replace("\n", " ")

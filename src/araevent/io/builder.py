@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from araevent.data.document import Document, Span
 from araevent.data.labels import LabelSchema
-from araevent.data.text import is_word_char
+from araevent.data.text import in_word, is_word_char, replace_surrogates
 from araevent.errors import DataFormatError, LoadReport
 from araevent.io.labelmap import LabelMap
 
@@ -93,6 +93,10 @@ class DocumentBuilder:
         labels_mapped: bool = False,
     ) -> Document:
         """Check ``raw_spans`` against ``text``; ``labels_mapped`` if the reader mapped them."""
+        text, surrogates = replace_surrogates(text)
+        if surrogates:
+            detail = f"{surrogates} in the text (lenient loading puts U+FFFD in their place)"
+            self.problem("lone surrogates", detail, line, doc_id)
         spans: list[tuple[Span, int | None]] = []
         for raw in raw_spans:
             where = raw.line if raw.line is not None else line
@@ -190,9 +194,9 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int] | None:
         end -= 1
     if not any(is_word_char(c) for c in text[start:end]):
         return None
-    while start > 0 and is_word_char(text[start - 1]):
+    while start > 0 and in_word(text, start - 1):
         start -= 1
-    while end < len(text) and is_word_char(text[end]):
+    while end < len(text) and in_word(text, end):
         end += 1
     return start, end
 

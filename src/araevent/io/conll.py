@@ -73,8 +73,14 @@ class _Doc:
 
 
 def read_conll(
-    path: str | Path, builder: DocumentBuilder, options: ConllOptions | None = None
+    path: str | Path,
+    builder: DocumentBuilder,
+    options: ConllOptions | None = None,
+    id_prefix: str = "",
 ) -> Iterator[Document]:
+    """Documents of one column file. Those without a ``# id =`` line are numbered in file order
+    (``id_prefix`` + number), so that a gold file and a prediction file pair up whatever their
+    names; ``id_prefix`` tells apart the files of one folder."""
     options = options or ConllOptions()
     path = Path(path)
     builder.path = path
@@ -83,7 +89,7 @@ def read_conll(
         [layers[0] for layers in sentence.layers] for doc in docs for sentence in doc.sentences
     )
     for number, doc in enumerate(docs, 1):
-        doc_id = doc.id or f"{path.stem}-{number}"
+        doc_id = doc.id or f"{id_prefix}{number}"
         yield _build(doc, doc_id, scheme, builder, options)
 
 
@@ -122,6 +128,11 @@ def _parse(path: Path, builder: DocumentBuilder, options: ConllOptions) -> list[
             docs[-1].id = comment.group(1)
             continue
         columns = _split(line, options.sep)
+        if line.startswith("#") and not sentence.tokens and not _is_tagged(columns, options):
+            # CoNLL-U and similar comments (``# sent_id = 1``, ``# text = ...``); a ``#`` token
+            # with a valid tag is data
+            builder.report.add("comment lines skipped", path=path, line=number)
+            continue
         if columns[0] == DOCSTART:
             end_sentence()
             if mode == "docstart" and (docs[-1].sentences or docs[-1].id is not None):
@@ -144,7 +155,21 @@ def _parse(path: Path, builder: DocumentBuilder, options: ConllOptions) -> list[
                     None,
                 )
                 continue
+        wanted = (options.token_col,) if options.nested else (options.token_col, options.tag_col)
+        if any(not -len(columns) <= column < len(columns) for column in wanted):
+            builder.problem(
+                "wrong column count",
+                f"columns {wanted} asked for (token, tag), the line has {len(columns)}",
+                number,
+                None,
+            )
+            continue
         token = columns[options.token_col]
+        if not token:
+            builder.problem(
+                "empty token", f"the token column is empty: {line[:60]!r}", number, None
+            )
+            continue
         if options.strip_bidi and token.strip(BIDI_CONTROLS) != token:
             token = token.strip(BIDI_CONTROLS)
             kind = "bidi controls stripped from tokens" if token else "bidi-only tokens skipped"
@@ -164,6 +189,17 @@ def _parse(path: Path, builder: DocumentBuilder, options: ConllOptions) -> list[
     end_sentence()
     # a document named by '# id =' is kept even when empty, so empty documents round-trip
     return [doc for doc in docs if doc.sentences or doc.id is not None]
+
+
+def _is_tagged(columns: list[str], options: ConllOptions) -> bool:
+    """Whether a split line reads as a token with a well-formed tag."""
+    if len(columns) < 2 or not -len(columns) <= options.tag_col < len(columns):
+        return False
+    try:
+        parse_tag(columns[options.tag_col])
+    except ValueError:
+        return False
+    return True
 
 
 def _checked_tag(tag: str, line: int, builder: DocumentBuilder) -> str:

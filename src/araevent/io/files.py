@@ -15,7 +15,13 @@ def read_lines(
     Bytes that are not UTF-8 raise :class:`DataFormatError` naming the line and byte column;
     in lenient mode they become U+FFFD and are counted in ``report``.
     """
-    raw = Path(path).read_bytes()
+    return decode_lines(Path(path).read_bytes(), path, strict=strict, report=report)
+
+
+def decode_lines(
+    raw: bytes, source: str | Path, *, strict: bool = True, report: LoadReport | None = None
+) -> list[str]:
+    """:func:`read_lines` of bytes already read (standard input), ``source`` naming them."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     lines = []
@@ -28,9 +34,9 @@ def read_lines(
             bad = chunk[exc.start : exc.end]
             detail = f"bytes that are not UTF-8 at column {exc.start + 1}: {bad!r}"
             if strict:
-                raise DataFormatError(detail, path=path, line=number) from None
+                raise DataFormatError(detail, path=source, line=number) from None
             if report is not None:
-                report.add("invalid UTF-8 replaced", detail, path=path, line=number)
+                report.add("invalid UTF-8 replaced", detail, path=source, line=number)
             lines.append(chunk.decode("utf-8", errors="replace"))
     if lines and lines[-1] == "":
         lines.pop()

@@ -3,7 +3,9 @@
 Canonical: one ``{"id", "text", "spans": [{"start", "end", "label"}], "meta"}`` object per line,
 offsets in characters of ``text``; a span may carry its ``text``, which is then checked.
 doccano: ``{"text", "label": [[start, end, label], ...]}`` (sequence labelling export) or
-``{"text", "entities": [{"start_offset", "end_offset", "label"}]}`` (newer versions).
+``{"text", "entities": [{"start_offset", "end_offset", "label"}]}`` (newer versions). The
+output of ``araevent predict`` (``entities`` with ``start``, ``end``, ``label``, ``text``) reads
+back as predictions, so that ``araevent score`` takes it as it is.
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ def read_jsonl(path: str | Path, builder: DocumentBuilder) -> Iterator[Document]
         if not isinstance(obj, dict):
             builder.problem("invalid record", "a line must hold a JSON object", number, None)
             continue
-        document = _record_to_document(
-            obj, number, builder, default_id=f"{Path(path).stem}-{number}"
-        )
+        # a record without an id is named by its line, not by the file's name, so that gold
+        # and predictions in files named differently still pair up
+        document = _record_to_document(obj, number, builder, default_id=str(number))
         if document is not None:
             yield document
 
@@ -50,8 +52,11 @@ def _record_to_document(
         return None
     try:
         raw_spans = list(_raw_spans(obj, line))
-    except (KeyError, TypeError, ValueError) as exc:
-        builder.problem("invalid span", f"{type(exc).__name__}: {exc}", line, doc_id)
+    except KeyError as exc:
+        builder.problem("invalid span", f"a span lacks the field {exc}", line, doc_id)
+        return None
+    except (TypeError, ValueError) as exc:
+        builder.problem("invalid span", str(exc), line, doc_id)
         return None
     meta = obj.get("meta") or {}
     if not isinstance(meta, dict):
@@ -61,18 +66,32 @@ def _record_to_document(
 
 def _raw_spans(obj: dict[str, Any], line: int) -> Iterable[RawSpan]:
     if "spans" in obj:
-        for span in obj["spans"]:
+        for span in _objects(obj["spans"]):
             yield RawSpan(
                 _int(span["start"]), _int(span["end"]), str(span["label"]), line, span.get("text")
             )
-    elif "entities" in obj:
-        for span in obj["entities"]:
-            yield RawSpan(
-                _int(span["start_offset"]), _int(span["end_offset"]), str(span["label"]), line
-            )
+    elif "entities" in obj:  # doccano's export, or the output of ``araevent predict``
+        for span in _objects(obj["entities"]):
+            if "start_offset" in span:
+                yield RawSpan(
+                    _int(span["start_offset"]), _int(span["end_offset"]), str(span["label"]), line
+                )
+            else:
+                yield RawSpan(
+                    _int(span["start"]), _int(span["end"]), str(span["label"]), line, span["text"]
+                )
     else:
         for start, end, label in obj.get("label", obj.get("labels", ())):
             yield RawSpan(_int(start), _int(end), str(label), line)
+
+
+def _objects(spans: Any) -> Iterator[dict[str, Any]]:
+    if not isinstance(spans, list):
+        raise TypeError(f"spans must be a JSON list, not {type(spans).__name__}")
+    for span in spans:
+        if not isinstance(span, dict):
+            raise TypeError(f"a span must be a JSON object, not {json.dumps(span)[:40]}")
+        yield span
 
 
 def _int(value: Any) -> int:

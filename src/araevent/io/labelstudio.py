@@ -1,7 +1,8 @@
 """Label Studio's JSON export (a list of tasks with ``data.text`` and ``annotations``).
 
 Each task becomes one Document from its first annotation that was not cancelled; further
-annotations of the same task (other annotators) are counted, not merged. Labels come from
+annotations of the same task (other annotators) are counted, not merged, and tasks with no such
+annotation (not yet done, or model predictions only) are counted and skipped. Labels come from
 ``labels`` results; relations and other result types are counted and ignored. Positions are
 reported by task id, since a JSON export has no useful line numbers.
 """
@@ -46,6 +47,10 @@ def _task_to_document(
         builder.problem("invalid record", f"task has no string data.{text_key}", None, doc_id)
         return None
     annotations = [a for a in task.get("annotations", []) if not a.get("was_cancelled")]
+    if not annotations:
+        # not yet annotated, cancelled, or holding model predictions only: no gold to read
+        builder.report.add("tasks without annotation skipped", doc_id=doc_id)
+        return None
     if len(annotations) > 1:
         builder.report.add(
             "extra annotations of a task ignored",
@@ -54,7 +59,7 @@ def _task_to_document(
             count=len(annotations) - 1,
         )
     spans: list[RawSpan] = []
-    for result in annotations[0].get("result", []) if annotations else []:
+    for result in annotations[0].get("result", []):
         value = result.get("value", {})
         labels = value.get("labels")
         if result.get("type") != "labels" or not labels:
