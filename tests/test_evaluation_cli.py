@@ -72,7 +72,9 @@ def test_score_finds_the_errors_of_a_degraded_prediction(tmp_path: Path) -> None
 def test_score_reports_a_text_mismatch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["score", str(SAMPLE / "test.jsonl"), str(SAMPLE / "test.conll")])
     assert code == 1
-    assert "predicted text differs" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"{SAMPLE / 'test.jsonl'} against {SAMPLE / 'test.conll'}" in err
+    assert "predicted text differs" in err
 
 
 def test_training_writes_an_evaluation_folder_per_split(tiny_run: TrainResult) -> None:

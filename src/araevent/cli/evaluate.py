@@ -121,14 +121,18 @@ def run_score(args: argparse.Namespace) -> int:
     try:
         gold = load_corpus(args, args.gold)
         pred = load_corpus(args, args.pred, format=args.pred_format or args.format)
+    except (DataFormatError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
         evaluation = evaluate_documents(
             list(gold),
             list(pred),
             config=_config(args),
             meta={"gold": str(Path(args.gold)), "predicted": str(Path(args.pred))},
         )
-    except (DataFormatError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except ValueError as exc:  # documents that do not pair up: name both files
+        print(f"error: {args.gold} against {args.pred}: {exc}", file=sys.stderr)
         return 1
     return _finish(evaluation, args, f"araevent score: {Path(args.pred).name}")
 
