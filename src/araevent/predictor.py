@@ -142,8 +142,6 @@ class Predictor:
         for i, text in enumerate(texts, first):
             if not isinstance(text, str):
                 raise TypeError(f"text {i} is {type(text).__name__}, not str")
-        if not texts:
-            return []
         # Lone surrogates cannot reach the tokenizer; replacing each with U+FFFD keeps lengths,
         # so offsets still point into the caller's string.
         safe = [replace_surrogates(t)[0] for t in texts]

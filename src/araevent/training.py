@@ -164,8 +164,10 @@ def encode_split(
     rows = []
     unseen = unseen_in_spans = 0
     for i, doc in enumerate(tokenized):
-        unseen += doc.unseen_words
-        unseen_in_spans += int((word_tags(doc, schema)[doc.unseen] != 0).sum())
+        mask = doc.unseen
+        if mask.any():  # rare: the tags are computed again only then
+            unseen += int(mask.sum())
+            unseen_in_spans += int((word_tags(doc, schema)[mask] != 0).sum())
         labels = subtoken_labels(doc, schema, config.label_alignment)
         for window in windows(doc, config, i):
             all_windows.append(window)

@@ -78,7 +78,11 @@ def _raw_spans(obj: dict[str, Any], line: int) -> Iterable[RawSpan]:
                 )
             else:
                 yield RawSpan(
-                    _int(span["start"]), _int(span["end"]), str(span["label"]), line, span["text"]
+                    _int(span["start"]),
+                    _int(span["end"]),
+                    str(span["label"]),
+                    line,
+                    span.get("text"),
                 )
     else:
         for start, end, label in obj.get("label", obj.get("labels", ())):
