@@ -1,5 +1,6 @@
 """Every kind of malformed input fails with its file, line and reason, or is counted if lenient."""
 
+import io
 import json
 from pathlib import Path
 
@@ -167,3 +168,21 @@ def test_a_tag_column_the_file_does_not_have_names_the_line(tmp_path: Path) -> N
     path = write(tmp_path / "a.conll", "قصفت B-TRIGGER\n")
     error = error_of(path, conll=ConllOptions(tag_col=3))
     assert error.line == 1 and "the line has 2" in error.reason
+
+
+def test_standard_input_is_read_as_jsonl_or_the_given_format_and_named_in_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def stdin(data: str) -> None:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data.encode())))
+
+    stdin(json.dumps(good(), ensure_ascii=False) + "\n")
+    document = load("-")[0]
+    assert [document.text[s.start : s.end] for s in document.spans] == ["قصفت"]
+    stdin("قصفت B-TRIGGER\nالطائرات B-ACTOR\n")
+    assert [s.label for s in load("-", "conll")[0].spans] == ["TRIGGER", "ACTOR"]
+    stdin("قصفت B-TRIGGER\nالطائرات I-ACTOR\n")
+    with pytest.raises(DataFormatError, match=r"^stdin:2 .*I-ACTOR after a TRIGGER"):
+        load("-", "conll")
+    with pytest.raises(ValueError, match="cannot come on stdin"):
+        load("-", "brat")

@@ -54,7 +54,10 @@ def test_jsonl_file_to_file_keeps_ids(tiny_run: TrainResult, tmp_path: Path) -> 
 
 
 def test_predictions_are_scored_against_gold_as_written(
-    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tiny_run: TrainResult,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     gold = SAMPLE / "dev.jsonl"
     out = tmp_path / "pred.jsonl"
@@ -63,10 +66,14 @@ def test_predictions_are_scored_against_gold_as_written(
     assert sum(len(d.spans) for d in predicted) > 0
     capsys.readouterr()
     assert main(["score", str(gold), str(out), "--out", str(tmp_path / "eval")]) == 0
-    scores = json.loads((tmp_path / "eval" / "metrics.json").read_text(encoding="utf-8"))
-    assert scores["strict"]["micro"]["f1"] == pytest.approx(
-        tiny_run.metrics["dev"]["strict"]["micro"]["f1"]
-    )
+    # the same predictions piped: araevent predict ... | araevent score GOLD -
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(out.read_bytes())))
+    assert main(["score", str(gold), "-", "--out", str(tmp_path / "piped")]) == 0
+    for folder in ("eval", "piped"):
+        scores = json.loads((tmp_path / folder / "metrics.json").read_text(encoding="utf-8"))
+        assert scores["strict"]["micro"]["f1"] == pytest.approx(
+            tiny_run.metrics["dev"]["strict"]["micro"]["f1"]
+        )
 
 
 def test_conll_and_brat_outputs_load_back(

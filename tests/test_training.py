@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig
 
 from araevent import Document, Span
@@ -24,29 +25,42 @@ def compose_train(overrides: list[str]) -> DictConfig:
 
 
 def test_every_config_group_option_composes() -> None:
-    groups = {
+    """Each option hydra offers (``araevent train --help``) composes to a plain object; shared
+    field files and label maps are not offered as options."""
+    expected = {
         "data": [
-            "sample",
-            "araevent-news",
             "anercorp",
             "anercorp-original",
-            "wojood",
             "aqmar",
+            "araevent-news",
             "newsfane",
+            "sample",
+            "wojood",
         ],
+        "encoding": ["default"],
+        "evaluation": ["default"],
+        "experiment": ["anercorp-small-encoder", "news-small-encoder"],
         "model": [
-            "tiny",
             "arabert-v02",
             "camelbert-msa",
             "conflibert-arabic",
-            "xlmr-base",
             "mbert",
             "small-encoder",
+            "tiny",
+            "xlmr-base",
         ],
-        "trainer": ["cpu", "gpu", "ddp"],
+        "trainer": ["cpu", "ddp", "gpu"],
     }
-    for group, options in groups.items():
-        for option in options:
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        offered = {
+            group: loader.get_group_options(group)
+            for group in loader.list_groups("")
+            if group != "hydra"
+        }
+    assert offered == expected
+    for group in ("data", "model", "trainer"):
+        for option in expected[group]:
             cfg = compose_train([f"{group}={option}", "output_dir=x"])
             assert cfg[group]["_target_"].startswith("araevent.")
     cfg = compose_train(["experiment=news-small-encoder", "output_dir=x"])
@@ -127,6 +141,23 @@ def test_five_thousand_word_document_is_trained_and_predicted_to_its_end(tmp_pat
     assert all(
         predicted.text[s.start : s.end].strip() == predicted.span_text(s) for s in predicted.spans
     )
+
+
+def test_train_command_ends_a_run_on_a_missing_file_with_its_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One line naming the setting, the path and the folder it was read from; no traceback."""
+    from araevent.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "hydra.run.dir=run", *QUIET])
+    assert exit_info.value.code == 1
+    out, err = capsys.readouterr()
+    message = f"data.train: data/sample/train.jsonl: no such file or folder (read from {tmp_path})"
+    assert message in out + err
+    assert "Traceback" not in out + err
+    assert message in (tmp_path / "run" / "train.log").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

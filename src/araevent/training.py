@@ -63,6 +63,9 @@ class DataConfig:
         path = getattr(self, split)
         if path is None:
             return None
+        if not Path(path).exists():
+            where = "" if Path(path).is_absolute() else f" (read from {Path.cwd()})"
+            raise FileNotFoundError(f"data.{split}: {path}: no such file or folder{where}")
         corpus = load(
             path,
             self.format,

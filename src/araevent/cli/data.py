@@ -19,7 +19,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Load a corpus (leniently unless --strict) and print its statistics and "
         "every repair, skip and label-map drop the load made.",
     )
-    stats.add_argument("path", help="a file, or a folder (brat pairs, or CoNLL files)")
+    stats.add_argument(
+        "path",
+        help="a file, a folder (brat pairs, or CoNLL files), or - for stdin (JSONL)",
+    )
     add_load_options(stats)
     stats.set_defaults(handler=run_stats)
 

@@ -16,6 +16,7 @@ from araevent.cli.loading import add_load_options, add_model_options, load_corpu
 from araevent.errors import DataFormatError
 from araevent.evaluation.bootstrap import DEFAULT_SAMPLES
 from araevent.evaluation.harness import Evaluation, EvaluationConfig, evaluate_documents
+from araevent.io.files import is_stdin
 
 
 def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +26,9 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         description="Predict every document of DATA with the model folder and write the "
         "evaluation (metrics.json, report.md, report.html, predictions.jsonl) to --out.",
     )
-    evaluate.add_argument("data", help="gold data: a file, or a folder (brat, CoNLL)")
+    evaluate.add_argument(
+        "data", help="gold data: a file, a folder (brat, CoNLL), or - for stdin (JSONL)"
+    )
     add_model_options(evaluate)
     _add_common(evaluate)
     evaluate.set_defaults(handler=run_evaluate)
@@ -38,7 +41,11 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         "--pred-format is given.",
     )
     score.add_argument("gold")
-    score.add_argument("pred")
+    score.add_argument(
+        "pred",
+        help="predictions; - reads stdin (JSONL unless --pred-format): araevent "
+        "predict ... | araevent score GOLD -",
+    )
     score.add_argument("--pred-format", help="format of PRED (default: --format, or its name)")
     _add_common(score)
     score.set_defaults(handler=run_score)
@@ -119,6 +126,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def run_score(args: argparse.Namespace) -> int:
     try:
+        if is_stdin(args.gold) and is_stdin(args.pred):
+            raise ValueError("gold and predictions cannot both come on stdin")
         gold = load_corpus(args, args.gold)
         pred = load_corpus(args, args.pred, format=args.pred_format or args.format)
     except (DataFormatError, FileNotFoundError, ValueError) as exc:

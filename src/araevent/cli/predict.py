@@ -21,7 +21,7 @@ from araevent.cli.loading import add_model_options, load_predictor
 from araevent.data.document import Document, Span
 from araevent.data.text import replace_surrogates
 from araevent.events import events_from_entities
-from araevent.io.files import decode_lines, read_lines
+from araevent.io.files import is_stdin, read_lines
 
 _CHUNK = 256  # texts handed to the predictor at once: sorting by length happens within it
 _PROGRESS_FROM = 50  # documents; a bar for a handful of lines is only noise
@@ -97,15 +97,9 @@ def _read_inputs(files: list[str], input_format: str) -> list[tuple[str, str]]:
     """Every input's records; bytes that are not UTF-8 are an error naming file and line."""
     out: list[tuple[str, str]] = []
     for name in files or ["-"]:
-        if name == "-":
+        if is_stdin(name):
             jsonl = None if input_format == "auto" else input_format == "jsonl"
-            stdin = getattr(sys.stdin, "buffer", None)
-            lines = (
-                decode_lines(stdin.read(), "stdin")
-                if stdin is not None
-                else [line.rstrip("\r") for line in sys.stdin.read().split("\n")]
-            )
-            out.extend(_records(lines, "stdin", jsonl))
+            out.extend(_records(read_lines(name), "stdin", jsonl))
             continue
         path = Path(name)
         jsonl = (

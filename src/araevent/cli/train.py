@@ -8,6 +8,8 @@ it; :func:`main` is only the ``@hydra.main`` wrapper. Tests compose the real con
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import hydra
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from araevent.modeling import ModelLoadError
 from araevent.training import TrainResult, run_training
 
 log = logging.getLogger(__name__)
@@ -46,7 +49,17 @@ def _plain(node: DictConfig) -> Any:
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
 def main(cfg: DictConfig) -> float | None:
-    """Returns dev span F1 so that hydra sweepers can optimise it."""
-    result = train(cfg)
+    """Returns dev span F1 so that hydra sweepers can optimise it.
+
+    Errors a user fixes from their message alone (a missing file, bad data, a model that cannot
+    be loaded, a bad value) end the run with that message, logged to the run's ``train.log``,
+    instead of hydra's traceback; ``HYDRA_FULL_ERROR=1`` gives the traceback back."""
+    try:
+        result = train(cfg)
+    except (OSError, ValueError, ModelLoadError) as exc:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        log.error("%s", exc)
+        sys.exit(1)
     dev = result.metrics.get("dev")
     return None if dev is None else float(dev["strict"]["micro"]["f1"])

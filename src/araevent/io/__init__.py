@@ -17,6 +17,7 @@ from araevent.errors import DataFormatError, LoadReport
 from araevent.io.brat import read_brat, write_brat
 from araevent.io.builder import DocumentBuilder, Mode, RawSpan, snap_to_words
 from araevent.io.conll import ConllOptions, read_conll, write_conll
+from araevent.io.files import is_stdin, source_name
 from araevent.io.jsonl import read_jsonl, write_jsonl
 from araevent.io.labelmap import LabelMap
 from araevent.io.labelstudio import read_labelstudio
@@ -49,7 +50,12 @@ class Corpus(Sequence[Document]):
 
 
 def detect_format(path: str | Path) -> str:
-    """Format from the path: a folder of ``.ann`` files is brat, ``.jsonl`` is JSONL, etc."""
+    """Format from the path: a folder of ``.ann`` files is brat, ``.jsonl`` is JSONL, etc.
+
+    Standard input (``-``) is JSONL, what ``araevent predict`` writes, unless a format is given.
+    """
+    if is_stdin(path):
+        return "jsonl"
     path = Path(path)
     if path.is_dir():
         return "brat" if any(path.glob("*.ann")) else "conll"
@@ -75,7 +81,8 @@ def load(
     word_aligned: bool = True,
     conll: ConllOptions | None = None,
 ) -> Corpus:
-    """Read annotated documents from ``path`` (a file, or a folder for brat and CoNLL).
+    """Read annotated documents from ``path`` (a file, a folder for brat and CoNLL, or ``-``
+    for standard input in the single-file formats).
 
     ``mode="strict"`` raises :class:`DataFormatError` at the first problem, naming the file, line
     and reason; ``"lenient"`` repairs or skips and records each case in ``Corpus.report``.
@@ -84,7 +91,7 @@ def load(
     """
     format = format or detect_format(path)
     builder = DocumentBuilder(
-        path=path,
+        path=source_name(path),
         mode=mode,
         schema=schema,
         label_map=None if label_map is None else LabelMap.resolve(label_map),
@@ -97,7 +104,10 @@ def load(
 def _read(
     path: Path, format: str, builder: DocumentBuilder, conll: ConllOptions | None
 ) -> Iterator[Document]:
-    if not path.exists():
+    if is_stdin(path):
+        if format == "brat":
+            raise ValueError("brat is a folder or a .txt/.ann pair: it cannot come on stdin")
+    elif not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
     if format in ("jsonl", "doccano"):
         yield from read_jsonl(path, builder)

@@ -29,7 +29,7 @@ from araevent.data.document import Document, Span
 from araevent.data.text import BIDI_CONTROLS, sentences, tokens
 from araevent.errors import DataFormatError
 from araevent.io.builder import DocumentBuilder, RawSpan
-from araevent.io.files import read_lines
+from araevent.io.files import read_lines, source_name
 
 DocumentMode = Literal["auto", "docstart", "sentence", "file"]
 DOCSTART = "-DOCSTART-"
@@ -83,7 +83,7 @@ def read_conll(
     names; ``id_prefix`` tells apart the files of one folder."""
     options = options or ConllOptions()
     path = Path(path)
-    builder.path = path
+    builder.path = source_name(path)
     docs = _parse(path, builder, options)
     scheme = options.scheme or detect_scheme(
         [layers[0] for layers in sentence.layers] for doc in docs for sentence in doc.sentences
@@ -131,7 +131,7 @@ def _parse(path: Path, builder: DocumentBuilder, options: ConllOptions) -> list[
         if line.startswith("#") and not sentence.tokens and not _is_tagged(columns, options):
             # CoNLL-U and similar comments (``# sent_id = 1``, ``# text = ...``); a ``#`` token
             # with a valid tag is data
-            builder.report.add("comment lines skipped", path=path, line=number)
+            builder.report.add("comment lines skipped", path=builder.path, line=number)
             continue
         if columns[0] == DOCSTART:
             end_sentence()
@@ -173,11 +173,11 @@ def _parse(path: Path, builder: DocumentBuilder, options: ConllOptions) -> list[
         if options.strip_bidi and token.strip(BIDI_CONTROLS) != token:
             token = token.strip(BIDI_CONTROLS)
             kind = "bidi controls stripped from tokens" if token else "bidi-only tokens skipped"
-            builder.report.add(kind, path=path, line=number)
+            builder.report.add(kind, path=builder.path, line=number)
             if not token:
                 continue
         if token in options.skip_tokens:
-            builder.report.add("marker tokens skipped", repr(token), path=path, line=number)
+            builder.report.add("marker tokens skipped", repr(token), path=builder.path, line=number)
             continue
         if options.nested:
             tags = [c for i, c in enumerate(columns) if i != options.token_col % len(columns)]

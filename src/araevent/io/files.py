@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from araevent.errors import DataFormatError, LoadReport
+
+STDIN = "-"  # the path that names standard input, as command-line tools do
+
+
+def is_stdin(path: str | Path) -> bool:
+    return str(path) == STDIN
+
+
+def source_name(path: str | Path) -> str | Path:
+    """What errors and reports call ``path``: ``stdin`` for ``-``."""
+    return "stdin" if is_stdin(path) else path
+
+
+def _read_bytes(path: str | Path) -> tuple[bytes, str | Path]:
+    """The bytes of ``path`` (``-``: all of standard input) and the name errors give them."""
+    if is_stdin(path):
+        stdin = getattr(sys.stdin, "buffer", None)  # a text-only stdin (notebooks) has none
+        raw = stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8", "replace")
+        return raw, source_name(path)
+    return Path(path).read_bytes(), path
 
 
 def read_lines(
     path: str | Path, *, strict: bool = True, report: LoadReport | None = None
 ) -> list[str]:
-    """The file's lines without line endings (``\\n``, ``\\r\\n``), a leading BOM removed.
+    """The file's lines (``-``: standard input's) without line endings, a leading BOM removed.
 
     Bytes that are not UTF-8 raise :class:`DataFormatError` naming the line and byte column;
     in lenient mode they become U+FFFD and are counted in ``report``.
     """
-    return decode_lines(Path(path).read_bytes(), path, strict=strict, report=report)
+    raw, source = _read_bytes(path)
+    return decode_lines(raw, source, strict=strict, report=report)
 
 
 def decode_lines(
@@ -44,18 +66,19 @@ def decode_lines(
 
 
 def read_text(path: str | Path, *, strict: bool = True, report: LoadReport | None = None) -> str:
-    """The whole file as text, exactly (no newline translation), checked like :func:`read_lines`.
+    """The whole file (``-``: standard input) as text, exactly (no newline translation), checked
+    like :func:`read_lines`.
 
     Standoff formats count offsets in the file's own characters, ``\\r`` included.
     """
-    raw = Path(path).read_bytes()
+    raw, source = _read_bytes(path)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         detail = f"bytes that are not UTF-8: {raw[exc.start : exc.end]!r}"
         if strict:
-            raise DataFormatError(detail, path=path, line=line) from None
+            raise DataFormatError(detail, path=source, line=line) from None
         if report is not None:
-            report.add("invalid UTF-8 replaced", detail, path=path, line=line)
+            report.add("invalid UTF-8 replaced", detail, path=source, line=line)
         return raw.decode("utf-8", errors="replace")

@@ -2,7 +2,8 @@
 
 A map is a plain mapping ``{source_label: target_label or None}``; ``None`` drops spans of that
 label (and the drop is counted). Maps for the public corpora ship as YAML under
-``araevent/configs/label_map/`` so that hydra data configs and the CLI read the same file.
+``araevent/label_maps/``, named by hydra data configs (``label_map: anercorp``) and the CLI alike.
+They sit outside ``configs/`` because they are not hydra config groups.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class LabelMap(Mapping[str, "str | None"]):
     @classmethod
     def builtin(cls, name: str) -> LabelMap:
         """One of the maps shipped with the package (see :func:`builtin_names`)."""
-        source = resources.files("araevent") / "configs" / "label_map" / f"{name}.yaml"
+        source = resources.files("araevent") / "label_maps" / f"{name}.yaml"
         if not source.is_file():
             raise ValueError(f"no built-in label map {name!r}; known: {builtin_names()}")
         with resources.as_file(source) as path:
@@ -88,5 +89,5 @@ class LabelMap(Mapping[str, "str | None"]):
 
 
 def builtin_names() -> list[str]:
-    folder = resources.files("araevent") / "configs" / "label_map"
+    folder = resources.files("araevent") / "label_maps"
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
