@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from araevent.data.document import Document, Span
 from araevent.evaluation import evaluate_documents, score_spans
-from araevent.evaluation.bootstrap import bootstrap, paired_bootstrap
+from araevent.evaluation.bootstrap import Interval, bootstrap, paired_bootstrap
 from araevent.evaluation.matching import pair_documents
 from araevent.evaluation.muc import muc_scores
 from araevent.evaluation.spans import document_counts
@@ -244,6 +244,22 @@ def test_bootstrap_is_deterministic_under_a_seed_and_brackets_the_estimate() -> 
     f1 = score_spans(gold, pred).micro.f1
     assert first.f1.low < f1 < first.f1.high
     assert first.f1.high - first.f1.low < 0.2
+
+
+def test_a_resample_without_a_rare_label_leaves_its_interval_alone() -> None:
+    """A perfect system stays 1.0–1.0 on a label that only 2 of 20 documents hold, although
+    about one resample in eight draws neither of them."""
+    gold, _ = _corpus(20, seed=1, noise=0.0)
+    gold = [
+        doc if i < 2 else doc.with_spans(s for s in doc.spans if s.label != "ACTOR")
+        for i, doc in enumerate(gold)
+    ]
+    counts = document_counts(pair_documents(gold, gold), ["ACTOR", "TRIGGER"])
+    result = bootstrap(counts, ["ACTOR", "TRIGGER"], samples=500, seed=0)
+    assert result.per_label_f1["ACTOR"] == Interval(1.0, 1.0)
+    assert result.f1 == Interval(1.0, 1.0)
+    with pytest.raises(ValueError, match="at least one resample"):
+        bootstrap(counts, ["ACTOR", "TRIGGER"], samples=0)
 
 
 def test_paired_bootstrap_tells_a_real_difference_from_none() -> None:

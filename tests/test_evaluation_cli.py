@@ -77,6 +77,73 @@ def test_score_reports_a_text_mismatch(tmp_path: Path, capsys: pytest.CaptureFix
     assert "predicted text differs" in err
 
 
+def test_predictions_are_scored_as_written_even_when_the_gold_is_repaired(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--lenient snaps a gold span to its word, but a predicted span that takes in a bracket,
+    or holds only punctuation, is scored as the system wrote it: wrong."""
+    text = "قصفت الطائرات ( الرقة ) ، أمس"
+    at = text.index
+    gold = write(
+        tmp_path / "gold.jsonl",
+        json.dumps(  # "الرقة )" is not aligned to words: lenient loading snaps it to "الرقة"
+            {"id": "a", "text": text, "spans": [{"start": at("الرقة"), "end": at(")") + 1,
+                                                  "label": "PLACE"}]},
+            ensure_ascii=False,
+        ) + "\n",
+    )  # fmt: skip
+    predicted = [
+        {"start": at("("), "end": at("الرقة") + 5, "label": "PLACE"},
+        {"start": at("،"), "end": at("،") + 1, "label": "PLACE"},
+    ]
+    pred = write(
+        tmp_path / "pred.jsonl",
+        json.dumps({"id": "a", "text": text, "spans": predicted}, ensure_ascii=False) + "\n",
+    )
+    out = tmp_path / "eval"
+    assert main(["score", str(gold), str(pred), "--lenient", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["strict"]["micro"]["tp"] == 0 and metrics["strict"]["micro"]["fp"] == 2
+    assert metrics["meta"]["gold loading"] == "span not aligned to words: 1"
+    assert metrics["meta"]["predictions loading"] == "read as written"
+    assert "gold loading: `span not aligned to words: 1`" in (out / "report.md").read_text()
+
+
+def test_project_labels_pass_through_the_label_map_of_the_gold(tmp_path: Path) -> None:
+    """A system's output in ACTOR/PLACE scores against ANERcorp-style gold mapped with
+    --label-map anercorp; the map's own source labels are still mapped."""
+    gold = write(tmp_path / "gold.conll", "قصف O\nالجيش B-ORG\nبغداد B-LOC\nأمس O\n")
+    mapped = list(load(gold, label_map="anercorp"))
+    assert [s.label for s in mapped[0].spans] == ["ACTOR", "PLACE"]
+    save(mapped, tmp_path / "pred.conll")
+    out = tmp_path / "eval"
+    command = ["score", str(gold), str(tmp_path / "pred.conll"), "--label-map", "anercorp"]
+    assert main([*command, "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["strict"]["micro"]["f1"] == 1.0
+    assert metrics["meta"]["gold loading"] == (
+        "label mapped LOC -> PLACE: 1; label mapped ORG -> ACTOR: 1"
+    )
+
+
+def test_a_negative_number_of_resamples_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    gold = str(SAMPLE / "test.jsonl")
+    with pytest.raises(SystemExit):
+        main(["score", gold, gold, "--bootstrap", "-5"])
+    assert "--bootstrap: must be at least 0, got -5" in capsys.readouterr().err
+
+
+def test_data_stats_fails_when_nothing_could_be_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conll = write(tmp_path / "test.conll", "قصف O\nالجيش B-ORG\n")
+    assert main(["data", "stats", str(conll), "--format", "jsonl"]) == 1
+    err = capsys.readouterr().err
+    assert f"{conll}: no document could be read (2 problems, first {conll}:1:" in err
+
+
 def test_training_writes_an_evaluation_folder_per_split(tiny_run: TrainResult) -> None:
     folder = tiny_run.output_dir / "dev"
     for name in ("metrics.json", "report.md", "report.html", "predictions.jsonl"):

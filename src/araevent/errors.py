@@ -85,6 +85,13 @@ class LoadReport:
     def clean(self) -> bool:
         return not self.problems and not self.labels_dropped
 
+    def summary(self) -> str:
+        """One line for reports: each repair, skip and label policy with its count."""
+        parts = [f"{kind}: {n}" for kind, n in sorted(self.problems.items())]
+        parts += [f"label mapped {label}: {n}" for label, n in sorted(self.labels_mapped.items())]
+        parts += [f"label dropped {label}: {n}" for label, n in sorted(self.labels_dropped.items())]
+        return "; ".join(parts) or "read as written"
+
     def lines(self) -> list[str]:
         """Human-readable summary, one finding per line (empty when nothing happened)."""
         out = []

@@ -381,7 +381,12 @@ def run_training(
                 predicted,
                 schema.labels,
                 evaluation,
-                meta={"split": name, "gold": str(getattr(data, name)), "model": model.name},
+                meta={
+                    "split": name,
+                    "gold": str(getattr(data, name)),
+                    "gold loading": docs.report.summary(),
+                    "model": model.name,
+                },
             )
             metrics[name] = result.as_dict()
             evaluations[name] = result

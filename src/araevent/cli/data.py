@@ -7,6 +7,7 @@ import sys
 
 from araevent.cli.loading import add_load_options, load_corpus
 from araevent.errors import DataFormatError
+from araevent.io.files import source_name
 from araevent.stats import CorpusStats
 
 
@@ -32,6 +33,16 @@ def run_stats(args: argparse.Namespace) -> int:
         corpus = load_corpus(args, args.path, quiet=True)
     except (DataFormatError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not corpus and corpus.report.problems:
+        problems = sum(corpus.report.problems.values())
+        examples = [e for shown in corpus.report.examples.values() for e in shown]
+        first = f", first {examples[0]}" if examples else ""
+        print(
+            f"error: {source_name(args.path)}: no document could be read ({problems} problems{first}); "
+            "is --format right?",
+            file=sys.stderr,
+        )
         return 1
     print(f"{args.path}")
     print(CorpusStats.of(corpus).table())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from araevent.cli.loading import add_load_options, add_model_options, load_corpus, load_predictor
@@ -37,8 +38,11 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         "score",
         help="score predicted annotations against gold ones",
         description="Score PRED against GOLD (documents matched by id, same texts) and write "
-        "the evaluation to --out. --format and --label-map apply to both files unless "
-        "--pred-format is given.",
+        "the evaluation to --out. --format applies to both files unless --pred-format is "
+        "given; --label-map applies to both, and labels that are already its targets pass "
+        "through. Predicted spans are scored as written, never snapped to words or moved "
+        "(--lenient skips what cannot be read, and reads a CoNLL I- that starts a chunk as "
+        "conlleval does); what each load skipped or read so is counted in the report.",
     )
     score.add_argument("gold")
     score.add_argument(
@@ -59,7 +63,9 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     compare.add_argument("runs", nargs="+", metavar="RUN")
     compare.add_argument("--split", default="dev", choices=["dev", "test"])
-    compare.add_argument("--bootstrap", type=int, default=DEFAULT_SAMPLES, help="resamples")
+    compare.add_argument(
+        "--bootstrap", type=_count(1), default=DEFAULT_SAMPLES, help="resamples (at least 1)"
+    )
     compare.add_argument("--seed", type=int, default=0)
     compare.set_defaults(handler=run_compare)
 
@@ -67,13 +73,26 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="evaluation folder to write (default: print only)")
     parser.add_argument(
-        "--bootstrap", type=int, default=DEFAULT_SAMPLES, help="resamples (0: no intervals)"
+        "--bootstrap", type=_count(0), default=DEFAULT_SAMPLES, help="resamples (0: no intervals)"
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--no-seqeval", action="store_true", help="skip seqeval (slow on 100k+ documents)"
     )
     add_load_options(parser, lenient_default=False)
+
+
+def _count(least: int) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``least``."""
+
+    def parse(value: str) -> int:
+        number = int(value)
+        if number < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {number}")
+        return number
+
+    parse.__name__ = "int"  # argparse names the type in its "invalid int value" message
+    return parse
 
 
 def _config(args: argparse.Namespace) -> EvaluationConfig:
@@ -117,6 +136,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         _config(args),
         meta={
             "gold": str(Path(args.data)),
+            "gold loading": gold.report.summary(),
             "model": str(Path(args.model)),
             "backend": args.backend,
         },
@@ -129,7 +149,7 @@ def run_score(args: argparse.Namespace) -> int:
         if is_stdin(args.gold) and is_stdin(args.pred):
             raise ValueError("gold and predictions cannot both come on stdin")
         gold = load_corpus(args, args.gold)
-        pred = load_corpus(args, args.pred, format=args.pred_format or args.format)
+        pred = load_corpus(args, args.pred, format=args.pred_format or args.format, as_written=True)
     except (DataFormatError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -138,7 +158,12 @@ def run_score(args: argparse.Namespace) -> int:
             list(gold),
             list(pred),
             config=_config(args),
-            meta={"gold": str(Path(args.gold)), "predicted": str(Path(args.pred))},
+            meta={
+                "gold": str(Path(args.gold)),
+                "predicted": str(Path(args.pred)),
+                "gold loading": gold.report.summary(),
+                "predictions loading": pred.report.summary(),
+            },
         )
     except ValueError as exc:  # documents that do not pair up: name both files
         print(f"error: {args.gold} against {args.pred}: {exc}", file=sys.stderr)

@@ -53,10 +53,12 @@ def load_corpus(
     format: str | None = None,
     quiet: bool = False,
     schema: LabelSchema | None = None,
+    as_written: bool = False,
 ) -> Corpus:
     """Load ``path`` with the options of :func:`add_load_options`; report what was repaired.
 
-    With a ``schema`` (a model's labels), a label outside it is a problem like any other."""
+    With a ``schema`` (a model's labels), a label outside it is a problem like any other;
+    ``as_written`` reads predictions, whose spans are scored as they are (never repaired)."""
     conll = ConllOptions(
         token_col=args.token_col,
         tag_col=args.tag_col,
@@ -71,6 +73,7 @@ def load_corpus(
         mode="lenient" if lenient else "strict",
         schema=schema,
         label_map=args.label_map,
+        as_written=as_written,
         conll=conll,
     )
     if not quiet:

@@ -22,14 +22,34 @@ DEFAULT_SAMPLES = 1000
 _BLOCK_CELLS = 20_000_000  # resample weights held at once (~160 MB of float64)
 
 
-def _f1(counts: np.ndarray) -> np.ndarray:
-    """F1 from [..., 3] TP/FP/FN counts, 0 where undefined."""
-    tp, fp, fn = counts[..., 0], counts[..., 1], counts[..., 2]
-    denominator = 2 * tp + fp + fn
+def _ratio(numerator: np.ndarray, denominator: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``numerator / denominator``: 0 where the denominator is 0 (seqeval's convention), NaN
+    where ``counts`` hold no span at all, gold or predicted.
+
+    A resample that happens to leave out every span of a rare label says nothing about that
+    label; scoring it 0 would drag the interval of a perfect system down to 0. Such resamples
+    are left out of the percentiles instead."""
     result: np.ndarray = np.divide(
-        2 * tp, denominator, out=np.zeros_like(tp, dtype=float), where=denominator > 0
+        numerator,
+        denominator,
+        out=np.zeros_like(numerator, dtype=float),
+        where=denominator > 0,
     )
+    result[counts.sum(axis=-1) == 0] = np.nan
     return result
+
+
+def _f1(counts: np.ndarray) -> np.ndarray:
+    """F1 from [..., 3] TP/FP/FN counts (NaN where there is no span, see :func:`_ratio`)."""
+    tp, fp, fn = counts[..., 0], counts[..., 1], counts[..., 2]
+    return _ratio(2 * tp, 2 * tp + fp + fn, counts)
+
+
+def _check(documents: int, samples: int) -> None:
+    if documents == 0:
+        raise ValueError("the bootstrap needs at least one document")
+    if samples < 1:
+        raise ValueError(f"the bootstrap needs at least one resample, got {samples}")
 
 
 def _resampled_totals(
@@ -82,8 +102,13 @@ class BootstrapResult:
 
 
 def _interval(values: np.ndarray, confidence: float) -> Interval:
+    """Percentile interval over the resamples where the figure is defined (not NaN); 0–0
+    when it never is, the value the point figure takes by the same convention."""
+    defined = values[~np.isnan(values)]
+    if defined.size == 0:
+        return Interval(0.0, 0.0)
     tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(values, [tail, 100 - tail])
+    low, high = np.percentile(defined, [tail, 100 - tail])
     return Interval(float(low), float(high))
 
 
@@ -95,20 +120,14 @@ def bootstrap(
     confidence: float = 0.95,
 ) -> BootstrapResult:
     """Intervals from (documents, labels, 3) counts."""
-    if counts.shape[0] == 0:
-        raise ValueError("the bootstrap needs at least one document")
+    _check(counts.shape[0], samples)
     micro, per_label = [], []
     for (totals,) in _resampled_totals([counts], samples, seed):
         summed = totals.sum(axis=1)
         tp, fp, fn = summed[:, 0], summed[:, 1], summed[:, 2]
         micro.append(
             np.stack(
-                [
-                    np.divide(tp, tp + fp, out=np.zeros_like(tp), where=tp + fp > 0),
-                    np.divide(tp, tp + fn, out=np.zeros_like(tp), where=tp + fn > 0),
-                    _f1(summed),
-                ],
-                axis=1,
+                [_ratio(tp, tp + fp, summed), _ratio(tp, tp + fn, summed), _f1(summed)], axis=1
             )
         )
         per_label.append(_f1(totals))
@@ -165,16 +184,16 @@ def paired_bootstrap(
         raise ValueError(
             f"paired bootstrap needs the same documents: {counts_a.shape[0]} vs {counts_b.shape[0]}"
         )
-    if counts_a.shape[0] == 0:
-        raise ValueError("the bootstrap needs at least one document")
-    f1_a = float(_f1(counts_a.sum(axis=(0, 1))))
-    f1_b = float(_f1(counts_b.sum(axis=(0, 1))))
+    _check(counts_a.shape[0], samples)
+    f1_a = float(np.nan_to_num(_f1(counts_a.sum(axis=(0, 1)))))
+    f1_b = float(np.nan_to_num(_f1(counts_b.sum(axis=(0, 1)))))
     deltas = np.concatenate(
         [
             _f1(a.sum(axis=1)) - _f1(b.sum(axis=1))
             for a, b in _resampled_totals([counts_a, counts_b], samples, seed)
         ]
     )
+    deltas = deltas[~np.isnan(deltas)]  # resamples where either F1 is undefined say nothing
     sign = 1.0 if f1_a >= f1_b else -1.0
-    p_value = float(np.mean(sign * deltas <= 0)) if f1_a != f1_b else 1.0
+    p_value = float(np.mean(sign * deltas <= 0)) if f1_a != f1_b and deltas.size else 1.0
     return PairedResult(f1_a, f1_b, _interval(deltas, confidence), p_value, samples, seed)

@@ -49,6 +49,14 @@ class EvaluationConfig:
     html_documents: int = 2000
     seqeval_modes: tuple[Mode, ...] = ("strict", "conlleval")
 
+    def __post_init__(self) -> None:
+        if self.bootstrap_samples < 0:
+            raise ValueError(
+                f"bootstrap samples must be 0 (none) or more: {self.bootstrap_samples}"
+            )
+        if not 0 < self.confidence < 1:
+            raise ValueError(f"confidence must be between 0 and 1: {self.confidence}")
+
 
 @dataclass(frozen=True)
 class Evaluation:

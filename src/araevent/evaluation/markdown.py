@@ -114,6 +114,11 @@ def _modes_table(evaluation: Evaluation) -> list[str]:
                 ]
             )
         )
+    lines += [
+        "",
+        "In the boundary row, missed and spurious are FN and FP: spans with no same-boundary "
+        "counterpart. In the MUC rows they are spans that overlap nothing.",
+    ]
     return lines
 
 

@@ -1,11 +1,14 @@
 """Pairing gold with predicted documents, and predicted spans with the gold spans they overlap.
 
-Every metric, the confusion matrix and the error list are computed from the same alignment, so
-the figures and the errors a reader inspects cannot disagree. The alignment follows nervaluate
-(>= 1.0): predictions are taken in text order, each consumes at most one gold span, and a
-gold span is consumed at most once. Because spans of one document never overlap each other,
-the gold spans a prediction overlaps are a contiguous run found by binary search: matching a
-document costs O((g + p) log g), not O(g * p).
+The MUC strict, exact and partial figures, the confusion matrix and the error list are computed
+from the same alignment, so the figures and the errors a reader inspects cannot disagree;
+MUC ``ent_type`` re-aligns preferring a same-label gold span, as nervaluate does. The alignment
+follows nervaluate (>= 1.0) on character offsets: predictions are taken in text order, each
+consumes at most one gold span, and a gold span is consumed at most once; any overlap counts
+(nervaluate's default asks for 1% of the gold span, which differs only past 100 characters).
+Because spans of one document never overlap each other, the gold spans a prediction overlaps
+are a contiguous run found by binary search: matching a document costs O((g + p) log g), not
+O(g * p).
 """
 
 from __future__ import annotations
@@ -59,9 +62,10 @@ def pair_documents(
             raise ValueError(f"no prediction for gold document {doc.id!r}")
         if pred.text != doc.text:
             raise ValueError(
-                f"document {doc.id!r}: predicted text differs from the gold text "
-                f"(lengths {len(pred.text)} and {len(doc.text)}), so offsets are not comparable; "
-                "CoNLL files rebuild texts from tokens: score CoNLL against CoNLL"
+                f"document {doc.id!r}: predicted text differs from the gold text, so offsets "
+                f"are not comparable: {_first_difference(doc.text, pred.text)}. CoNLL files "
+                "rebuild texts from their tokens: score CoNLL against CoNLL on the same tokens, "
+                "and raw-text formats (JSONL, brat) against one another"
             )
         pairs.append((doc, pred))
     if by_id:
@@ -69,6 +73,18 @@ def pair_documents(
             f"{len(by_id)} predicted documents are not in the gold data, e.g. {sorted(by_id)[:5]}"
         )
     return pairs
+
+
+def _first_difference(gold: str, predicted: str, context: int = 15) -> str:
+    at = next(
+        (i for i, (a, b) in enumerate(zip(gold, predicted, strict=False)) if a != b),
+        min(len(gold), len(predicted)),
+    )
+    start = max(0, at - context)
+    return (
+        f"from character {at}, gold {gold[start : at + context]!r}, "
+        f"predicted {predicted[start : at + context]!r}"
+    )
 
 
 def _overlapping(gold: Sequence[Span], gold_ends: Sequence[int], span: Span) -> Iterator[int]:

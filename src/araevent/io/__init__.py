@@ -79,6 +79,7 @@ def load(
     schema: LabelSchema | None = None,
     label_map: str | Mapping[str, str | None] | LabelMap | None = None,
     word_aligned: bool = True,
+    as_written: bool = False,
     conll: ConllOptions | None = None,
 ) -> Corpus:
     """Read annotated documents from ``path`` (a file, a folder for brat and CoNLL, or ``-``
@@ -88,6 +89,8 @@ def load(
     and reason; ``"lenient"`` repairs or skips and records each case in ``Corpus.report``.
     ``schema`` restricts labels (after ``label_map``, which renames or drops them).
     ``word_aligned`` requires spans to start and end on the guideline's word boundaries.
+    ``as_written`` reads predictions to be scored: offsets are kept as they are, never snapped
+    to words or moved to where a span's stated text is found.
     """
     format = format or detect_format(path)
     builder = DocumentBuilder(
@@ -96,6 +99,7 @@ def load(
         schema=schema,
         label_map=None if label_map is None else LabelMap.resolve(label_map),
         word_aligned=word_aligned,
+        as_written=as_written,
     )
     documents = list(_read(Path(path), format, builder, conll))
     return Corpus(documents, builder.report)

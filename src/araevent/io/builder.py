@@ -40,6 +40,10 @@ class DocumentBuilder:
     In ``strict`` mode the first problem raises :class:`DataFormatError` with the file, line
     and document; in ``lenient`` mode it is repaired or the span skipped, and counted in
     ``report``. Label-map drops are a stated policy, counted in both modes.
+
+    ``as_written`` takes offsets as they are, for predictions to be scored: no snapping to
+    words and no search for a span's stated text elsewhere (lenient mode skips such a span),
+    since a repair would score the system on spans it did not predict.
     """
 
     path: str | Path | None = None
@@ -47,6 +51,7 @@ class DocumentBuilder:
     schema: LabelSchema | None = None
     label_map: LabelMap | None = None
     word_aligned: bool = True
+    as_written: bool = False
     report: LoadReport = field(default_factory=LoadReport)
 
     def __post_init__(self) -> None:
@@ -65,10 +70,7 @@ class DocumentBuilder:
 
     def map_label(self, label: str, line: int | None, doc_id: str | None) -> str | None:
         """The project label for ``label``, or None when the span is to be dropped."""
-        if self.label_map is not None:
-            if label not in self.label_map:
-                self.problem("unknown label", f"{label!r} is not in the label map", line, doc_id)
-                return None
+        if self.label_map is not None and label in self.label_map:
             target = self.label_map[label]
             if target is None:
                 self.report.labels_dropped[label] += 1
@@ -76,6 +78,11 @@ class DocumentBuilder:
             if target != label:
                 self.report.labels_mapped[f"{label} -> {target}"] += 1
             label = target
+        elif self.label_map is not None and label not in self.label_map.targets:
+            # a target label (ACTOR under PERS: ACTOR) is already mapped and passes through, so
+            # that a system's output in the project's labels is scored against mapped gold
+            self.problem("unknown label", f"{label!r} is not in the label map", line, doc_id)
+            return None
         if self.schema is not None and label not in self.schema:
             expected = ", ".join(self.schema.labels)
             self.problem("unknown label", f"{label!r} (expected one of {expected})", line, doc_id)
@@ -123,7 +130,7 @@ class DocumentBuilder:
             )
             return None
         if raw.text is not None and text[start:end] != raw.text:
-            found = _nearest(text, raw.text, start)
+            found = None if self.as_written else _nearest(text, raw.text, start)
             detail = f"[{start}, {end}) gives {text[start:end]!r}, the file says {raw.text!r}"
             self.problem("span text mismatch", detail, line, doc_id)
             if found is None:
@@ -136,7 +143,7 @@ class DocumentBuilder:
                 )
                 return None
             start, end = found, found + len(raw.text)
-        if self.word_aligned:
+        if self.word_aligned and not self.as_written:
             snapped = snap_to_words(text, start, end)
             if snapped != (start, end):
                 detail = f"[{start}, {end}) {text[start:end]!r}"

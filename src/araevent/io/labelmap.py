@@ -20,7 +20,8 @@ from araevent.errors import DataFormatError
 
 @dataclass(frozen=True)
 class LabelMap(Mapping[str, "str | None"]):
-    """An immutable source-to-target label mapping; labels absent from it are unknown."""
+    """An immutable source-to-target label mapping. Loaders keep a label that is one of the
+    targets as it is; any other label absent from the map is unknown."""
 
     mapping: Mapping[str, str | None]
     name: str = "custom"
