@@ -43,6 +43,18 @@ def test_each_word_takes_the_window_where_it_is_most_central() -> None:
     assert merged.argmax(axis=1).tolist() == [O, O, B_ACTOR, B_PLACE, O, O]
 
 
+def test_a_tie_goes_to_the_earlier_window_whatever_their_order() -> None:
+    """Training decodes windows in document order, the predictor in length-sorted batches:
+    both must give a word the same window when it is equally central in two."""
+    # words 0..4; word 2 is at centrality 1 in A (0..3) and in B (1..4)
+    a = (np.arange(0, 4), scores({O: 0}, {O: 0}, {B_ACTOR: 0}, {O: 0}))
+    b = (np.arange(1, 5), scores({O: 0}, {B_PLACE: 0}, {O: 0}, {O: 0}))
+    forward, _ = merge_windows(5, [a, b], SCHEMA.num_tags)
+    backward, _ = merge_windows(5, [b, a], SCHEMA.num_tags)
+    assert forward.argmax(axis=1)[2] == backward.argmax(axis=1)[2] == B_ACTOR
+    assert (forward == backward).all()
+
+
 def test_decoder_returns_word_aligned_spans_with_scores() -> None:
     text = "قصفت الطائرات التركية الرقة"
     words = np.array([[0, 4], [5, 13], [14, 21], [22, 27]])

@@ -1,7 +1,6 @@
 """Loading models and tokenizers: clear errors offline, exact offsets whatever the tokenizer."""
 
 import socket
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,21 @@ def test_hub_model_without_network_fails_fast_with_advice(monkeypatch: pytest.Mo
     def no_dns(*args: Any, **kwargs: Any) -> Any:
         raise socket.gaierror(-2, "Name or service not known")
 
+    def no_download(*args: Any, **kwargs: Any) -> Any:  # a download would retry for a minute
+        raise AssertionError("a download was attempted")
+
     monkeypatch.setattr(socket, "getaddrinfo", no_dns)
-    started = time.perf_counter()
+    monkeypatch.setattr("transformers.AutoTokenizer.from_pretrained", no_download)
+    monkeypatch.setattr("transformers.AutoModelForTokenClassification.from_pretrained", no_download)
     with pytest.raises(ModelLoadError, match=r"cannot be reached.*pass its folder"):
         load_tokenizer("aubmindlab/bert-base-arabertv02")
     with pytest.raises(ModelLoadError, match="cannot be reached"):
         load_model("aubmindlab/bert-base-arabertv02", SCHEMA)
-    assert time.perf_counter() - started < 10  # no minute of retries
+
+
+def test_a_path_that_does_not_exist_is_named_as_such(tmp_path: Path) -> None:
+    with pytest.raises(ModelLoadError, match="no such folder"):
+        load_model(str(tmp_path / "missing"), SCHEMA)
 
 
 def test_folder_without_a_model(tmp_path: Path) -> None:

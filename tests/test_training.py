@@ -13,7 +13,7 @@ from araevent.cli.train import CONFIG_DIR, train
 from araevent.features import EncodingConfig
 from araevent.inference import predict_documents
 from araevent.io import load, save
-from araevent.training import DataConfig
+from araevent.training import DataConfig, ModelConfig, TrainerConfig, TrainResult, run_training
 from tests.conftest import REPO, SAMPLE, train_tiny
 
 QUIET = ["trainer.progress_bar=false", "trainer.tensorboard=false"]
@@ -143,6 +143,63 @@ def test_five_thousand_word_document_is_trained_and_predicted_to_its_end(tmp_pat
     )
 
 
+def test_a_resumed_tiny_model_keeps_the_vocabulary_of_its_checkpoint(
+    tiny_run: TrainResult, tmp_path: Path
+) -> None:
+    """The tiny vocabulary is learnt from the training text; resuming on other text must not
+    pair the checkpoint's weights with a new vocabulary."""
+    import json
+
+    from transformers import AutoTokenizer
+    from transformers.trainer_utils import get_last_checkpoint
+
+    from araevent.modeling import train_wordpiece
+
+    checkpoint = Path(get_last_checkpoint(str(tiny_run.output_dir / "checkpoints")))
+    state = json.loads((checkpoint / "trainer_state.json").read_text())
+    vocabulary = AutoTokenizer.from_pretrained(checkpoint).get_vocab()
+    data = DataConfig(train=str(SAMPLE / "train.jsonl"), limit=24)  # 3 steps an epoch
+    rebuilt = train_wordpiece([d.text for d in load(data.train)][:24], vocab_size=2000)
+    assert rebuilt.get_vocab() != vocabulary  # what a fresh vocabulary would have been
+    result = run_training(
+        data,
+        ModelConfig(),
+        EncodingConfig(max_length=64, stride=16),
+        TrainerConfig(
+            epochs=state["global_step"] // 3 + 2,
+            learning_rate=3e-3,
+            batch_size=8,
+            device="cpu",
+            progress_bar=False,
+            tensorboard=False,
+            resume_from_checkpoint=str(checkpoint),
+        ),
+        tmp_path,
+    )
+    assert AutoTokenizer.from_pretrained(result.model_dir).get_vocab() == vocabulary
+    assert result.metrics["train"]["history"][0]["step"] > state["global_step"]
+
+
+def test_the_tiny_vocabulary_is_learnt_from_normalised_text_when_normalising(
+    tmp_path: Path,
+) -> None:
+    """The tokenizer sees normalised text, so its vocabulary must come from normalised text:
+    no piece with a diacritic or a tatweel (the sample's training text has 25 of them)."""
+    from transformers import AutoTokenizer
+
+    from araevent.data.text import NormalizationConfig
+
+    result = run_training(
+        DataConfig(train=str(SAMPLE / "train.jsonl")),
+        ModelConfig(),
+        EncodingConfig(normalization=NormalizationConfig()),
+        TrainerConfig(max_steps=1, device="cpu", progress_bar=False, tensorboard=False),
+        tmp_path,
+    )
+    pieces = AutoTokenizer.from_pretrained(result.model_dir).get_vocab()
+    assert not [p for p in pieces if any("\u064b" <= c <= "\u0652" or c == "\u0640" for c in p)]
+
+
 def test_train_command_ends_a_run_on_a_missing_file_with_its_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -158,6 +215,48 @@ def test_train_command_ends_a_run_on_a_missing_file_with_its_message(
     assert message in out + err
     assert "Traceback" not in out + err
     assert message in (tmp_path / "run" / "train.log").read_text(encoding="utf-8")
+
+
+def test_bad_settings_are_refused_before_training_with_the_setting_named() -> None:
+    cases = {
+        "trainer.epochs=0": "trainer.epochs must be more than 0",
+        "trainer.warmup_ratio=1.0": "trainer.warmup_ratio is a share of the steps",
+        "trainer.bf16=no": "trainer.bf16 must be true, false or auto",
+        "trainer.gradient_accumulation_steps=0": "must be at least 1",
+        "data.limit=-1": "data.limit must be at least 1",
+        "encoding.stride=-1": "stride must be in",
+    }
+    for override, message in cases.items():
+        cfg = compose_train([override, "output_dir=x"])
+        with pytest.raises(ValueError, match=message):
+            train(cfg)
+
+
+def test_a_window_longer_than_the_models_positions_is_refused(tmp_path: Path) -> None:
+    cfg = compose_train(["encoding.max_length=600", f"output_dir={tmp_path}", *QUIET])
+    with pytest.raises(ValueError, match="max_length=600 is more than the 512 positions"):
+        train(cfg)
+
+
+def test_a_sweep_goes_on_past_a_failed_run_and_lists_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from araevent.cli.main import main
+
+    monkeypatch.chdir(REPO)
+    sweep = tmp_path / "sweep"
+    with pytest.raises(SystemExit) as exit_info:
+        main(
+            ["train", "-m", "trainer.warmup_ratio=1.5,0.1", "data.limit=4", "trainer.max_steps=2",
+             f"hydra.sweep.dir={sweep}", *QUIET]
+        )  # fmt: skip
+    assert exit_info.value.code == 1
+    assert (sweep / "1" / "metrics.json").is_file()  # the run after the failed one ran
+    summary = (sweep / "summary.md").read_text(encoding="utf-8")
+    assert "| trainer.warmup_ratio=0.1 | tiny |" in summary
+    assert (
+        "## failed\n\n- `0` (trainer.warmup_ratio=1.5): trainer.warmup_ratio is a share" in summary
+    )
 
 
 @pytest.mark.slow

@@ -67,18 +67,25 @@ def merge_windows(
 
     ``windows`` holds, per window, the word index of each scored position and its scores
     ``[n_positions, n_tags]``. Each word takes the scores of the window in which its distance to
-    the nearer window edge is largest. Returns the scores and a mask of words that were scored.
+    the nearer window edge is largest; of two windows where it is equally central, the one that
+    starts first, so the result does not depend on the order of ``windows`` (training decodes
+    them in document order, the predictor in length-sorted batches). Returns the scores and a
+    mask of words that were scored.
     """
     merged = np.zeros((n_words, n_tags))
     best = np.full(n_words, -1.0)
+    owner_start = np.full(n_words, np.iinfo(np.int64).max)
     for word_index, scores in windows:
         if len(word_index) == 0:
             continue
         position = np.arange(len(word_index))
         centrality = np.minimum(position, len(word_index) - 1 - position).astype(float)
-        better = centrality > best[word_index]
+        start = int(word_index.min())
+        held = best[word_index]
+        better = (centrality > held) | ((centrality == held) & (start < owner_start[word_index]))
         merged[word_index[better]] = scores[better]
         best[word_index[better]] = centrality[better]
+        owner_start[word_index[better]] = start
     return merged, best >= 0
 
 

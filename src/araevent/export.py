@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from araevent.data.labels import DEFAULT_LABELS
+
 # Weights, configs and tokenizer files; never pickles (training_args.bin, optimizer state).
 _COPIED_SUFFIXES = (".json", ".safetensors", ".txt", ".model")
 _SPLITS = ("dev", "test")
@@ -187,9 +189,13 @@ def model_card(meta: Mapping[str, Any]) -> str:
         "## Intended use and limits",
         "",
         "- Modern Standard Arabic news; other registers and dialects were not evaluated.",
-        "- Spans follow the araevent annotation guidelines (ACTOR, PLACE, DATE, TRIGGER); "
-        "event records pair triggers with arguments of the same sentence, not by a "
-        "relation model.",
+        (
+            "- Spans follow the araevent annotation guidelines (ACTOR, PLACE, DATE, TRIGGER); "
+            "event records pair triggers with arguments of the same sentence, not by a "
+            "relation model."
+            if set(labels) <= set(DEFAULT_LABELS)
+            else f"- Spans follow the training data's own definitions of {', '.join(labels)}."
+        ),
         "- Figures above are on the named data only; expect lower scores on other sources.",
         "",
     ]

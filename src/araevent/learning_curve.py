@@ -22,7 +22,8 @@ def learning_curve_callback() -> Any:
 
     Each point has ``epoch``, ``step``, ``train_seconds`` (cumulative, training only),
     ``seconds`` (wall time since training started) and the epoch's evaluation metrics without
-    their ``eval_`` prefix (``span_f1`` for araevent's own loop). Defined on call so that
+    their ``eval_`` prefix (``span_f1`` for araevent's own loop), the loss on dev as
+    ``dev_loss``. Defined on call so that
     importing this module does not import transformers.
     """
     import torch
@@ -74,7 +75,7 @@ def learning_curve_callback() -> Any:
                 return
             self.points[-1].update(
                 {
-                    key.removeprefix("eval_"): float(value)
+                    ("dev_loss" if key == "eval_loss" else key.removeprefix("eval_")): float(value)
                     for key, value in metrics.items()
                     if isinstance(value, int | float) and key != "epoch"
                 }

@@ -52,6 +52,8 @@ def _check_reachable(name: str, what: str) -> None:
     """
     if Path(name).exists() or any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy")):
         return
+    if name.startswith(("/", "./", "../", "~")):  # a path, never a Hub id
+        raise ModelLoadError(f"cannot load the {what} of {name!r}: no such folder")
     from huggingface_hub import constants, try_to_load_from_cache
 
     try:

@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ import numpy as np
 
 from araevent.data.document import Document, documents_digest
 from araevent.data.labels import DEFAULT_LABELS, LabelSchema
+from araevent.data.text import Normalizer
 from araevent.decoding import SpanDecoder
 from araevent.evaluation.harness import Evaluation, EvaluationConfig, evaluate_documents
 from araevent.evaluation.spans import score_spans
@@ -55,6 +56,10 @@ class DataConfig:
     nested: bool = False
     limit: int | None = None  # first N documents of each split, for smoke runs
 
+    def __post_init__(self) -> None:
+        if self.limit is not None:
+            _check_number("data.limit", self.limit, at_least=1, integer=True)
+
     @property
     def schema(self) -> LabelSchema:
         return LabelSchema(tuple(self.labels))
@@ -78,6 +83,8 @@ class DataConfig:
             log.info("%s: %s", split, line)
         if self.limit is not None:
             corpus = Corpus(corpus.documents[: self.limit], corpus.report)
+        if not corpus:
+            raise ValueError(f"data.{split}: {path} holds no documents")
         return corpus
 
 
@@ -117,6 +124,44 @@ class TrainerConfig:
     tensorboard: bool = True
     progress_bar: bool = True
 
+    def __post_init__(self) -> None:
+        """Refuse values the Trainer would accept and then misuse (0 epochs trains nothing and
+        still writes a model; a warm-up "ratio" of 1 or more is read as a number of steps)."""
+        _check_number("trainer.epochs", self.epochs, above=0, allowed=self.max_steps > 0)
+        for name in ("batch_size", "eval_batch_size", "gradient_accumulation_steps"):
+            _check_number(f"trainer.{name}", getattr(self, name), at_least=1, integer=True)
+        _check_number("trainer.max_steps", self.max_steps, integer=True)
+        _check_number("trainer.learning_rate", self.learning_rate, above=0)
+        _check_number("trainer.weight_decay", self.weight_decay, at_least=0)
+        _check_number("trainer.logging_steps", self.logging_steps, at_least=1, integer=True)
+        if not 0 <= self.warmup_ratio < 1:
+            raise ValueError(
+                f"trainer.warmup_ratio is a share of the steps, in [0, 1): {self.warmup_ratio}"
+            )
+        if self.bf16 not in (True, False, "auto"):
+            raise ValueError(f"trainer.bf16 must be true, false or auto, not {self.bf16!r}")
+
+
+def _check_number(
+    name: str,
+    value: object,
+    *,
+    above: float | None = None,
+    at_least: float | None = None,
+    integer: bool = False,
+    allowed: bool = False,
+) -> None:
+    """A ValueError naming the setting unless ``value`` is a number in range (or ``allowed``)."""
+    kind = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise ValueError(f"{name} must be {'an integer' if integer else 'a number'}: {value!r}")
+    if allowed:
+        return
+    if above is not None and not value > above:
+        raise ValueError(f"{name} must be more than {above}: {value}")
+    if at_least is not None and not value >= at_least:
+        raise ValueError(f"{name} must be at least {at_least}: {value}")
+
 
 @dataclass
 class TrainResult:
@@ -124,6 +169,40 @@ class TrainResult:
     model_dir: Path
     metrics: dict[str, Any] = field(default_factory=dict)
     evaluations: dict[str, Evaluation] = field(default_factory=dict)
+
+
+def resume_checkpoint(setting: str | bool | None, output_dir: Path) -> Path | None:
+    """The checkpoint ``trainer.resume_from_checkpoint`` names: a folder, or ``true`` for the
+    latest one of this run's folder (so give the earlier run's ``hydra.run.dir``)."""
+    if setting is None or setting is False:
+        return None
+    if setting is True:
+        from transformers.trainer_utils import get_last_checkpoint
+
+        folder = output_dir / "checkpoints"
+        last = get_last_checkpoint(str(folder)) if folder.is_dir() else None  # type: ignore[no-untyped-call]
+        if last is None:
+            raise ValueError(
+                f"trainer.resume_from_checkpoint=true: no checkpoint in {folder} (name the "
+                "earlier run's folder with hydra.run.dir, or the checkpoint itself)"
+            )
+        return Path(last)
+    if not Path(setting).is_dir():
+        raise FileNotFoundError(f"trainer.resume_from_checkpoint: {setting}: no such folder")
+    return Path(setting)
+
+
+def position_limit(config: Any, tokenizer: Any) -> int:
+    """The longest window a model takes: its tokenizer's ``model_max_length`` where stated
+    (512 for BERT and RoBERTa checkpoints alike), else the position table, less RoBERTa's
+    offset (its positions start after the padding index)."""
+    stated = getattr(tokenizer, "model_max_length", None)
+    if isinstance(stated, int) and stated < 1_000_000:  # unset is a huge sentinel
+        return stated
+    table = int(getattr(config, "max_position_embeddings", 1_000_000))
+    if "roberta" in getattr(config, "model_type", ""):
+        table -= int(getattr(config, "pad_token_id", 0) or 0) + 1
+    return table
 
 
 def build_model_and_tokenizer(
@@ -233,9 +312,19 @@ def run_training(
     test_docs = data.load("test")
     if train_docs is None:
         raise ValueError("DataConfig.train is required")
-    net, tokenizer = build_model_and_tokenizer(
-        model, schema, [d.text for d in train_docs], trainer.seed
-    )
+    checkpoint = resume_checkpoint(trainer.resume_from_checkpoint, output_dir)
+    # the tiny model's vocabulary is learnt from the training text: a resumed run takes the
+    # checkpoint's, or its weights would meet other token ids
+    source = replace(model, name=str(checkpoint)) if checkpoint and model.name == "tiny" else model
+    normalizer = Normalizer(encoding.normalization) if encoding.normalization else None
+    texts = [normalizer.normalize_str(d.text) if normalizer else d.text for d in train_docs]
+    net, tokenizer = build_model_and_tokenizer(source, schema, texts, trainer.seed)
+    positions = position_limit(net.config, tokenizer)
+    if encoding.max_length > positions:
+        raise ValueError(
+            f"encoding.max_length={encoding.max_length} is more than the {positions} positions "
+            f"of {model.name}: long documents are windowed, so a smaller value loses nothing"
+        )
     train_split = encode_split(train_docs, tokenizer, schema, encoding)
     dev_split = encode_split(dev_docs, tokenizer, schema, encoding) if dev_docs else None
     log.info("train: %d documents, %d windows", len(train_docs), len(train_split.rows))
@@ -314,7 +403,9 @@ def run_training(
         callbacks=callbacks,
     )
     started = time.perf_counter()
-    train_output = hf_trainer.train(resume_from_checkpoint=trainer.resume_from_checkpoint)
+    train_output = hf_trainer.train(
+        resume_from_checkpoint=None if checkpoint is None else str(checkpoint)
+    )
     elapsed = time.perf_counter() - started
 
     model_dir = output_dir / "model"
@@ -413,7 +504,7 @@ def _report(
         f"- model: `{model.name}`",
         f"- train: `{data.train}` ({train['documents']} documents, {train['windows']} windows)",
         f"- training time: {train['seconds']:.1f} s, {train['steps']} steps, "
-        f"final loss {train['loss']:.4f}",
+        f"mean training loss {train['loss']:.4f}",
     ]
     if train["tokens_per_second"]:
         lines.append(f"- training speed: {train['tokens_per_second']:,.0f} sub-tokens/s")

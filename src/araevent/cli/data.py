@@ -39,8 +39,8 @@ def run_stats(args: argparse.Namespace) -> int:
         examples = [e for shown in corpus.report.examples.values() for e in shown]
         first = f", first {examples[0]}" if examples else ""
         print(
-            f"error: {source_name(args.path)}: no document could be read ({problems} problems{first}); "
-            "is --format right?",
+            f"error: {source_name(args.path)}: no document could be read "
+            f"({problems} problems{first}); is --format right?",
             file=sys.stderr,
         )
         return 1

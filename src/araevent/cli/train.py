@@ -14,9 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import InstantiationException
+from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from araevent.evaluation.compare import FAILED_RUN
 from araevent.modeling import ModelLoadError
 from araevent.training import TrainResult, run_training
 
@@ -33,9 +37,8 @@ def train(cfg: DictConfig) -> TrainResult:
         output_dir=cfg.output_dir,
         evaluation=_plain(cfg.evaluation),
     )
-    for split, evaluation in result.evaluations.items():
-        print(f"\n{split} (strict span scores)\n{evaluation.strict.table()}")
-        print(f"report:  {result.output_dir / split / 'report.html'}")
+    for split in result.evaluations:  # their tables are in the log above
+        print(f"{split} report: {result.output_dir / split / 'report.html'}")
     print(f"\nmodel:   {result.model_dir}")
     print(f"metrics: {result.output_dir / 'metrics.json'}")
     print(f"report:  {result.output_dir / 'report.md'}")
@@ -43,8 +46,15 @@ def train(cfg: DictConfig) -> TrainResult:
 
 
 def _plain(node: DictConfig) -> Any:
-    """The node's object with plain lists and dicts inside, never omegaconf containers."""
-    return instantiate(node, _convert_="all")
+    """The node's object with plain lists and dicts inside, never omegaconf containers.
+
+    A bad value is the object's own ValueError, not hydra's wrapper around it."""
+    try:
+        return instantiate(node, _convert_="all")
+    except InstantiationException as exc:
+        if isinstance(exc.__cause__, ValueError):
+            raise exc.__cause__ from None
+        raise
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
@@ -53,13 +63,18 @@ def main(cfg: DictConfig) -> float | None:
 
     Errors a user fixes from their message alone (a missing file, bad data, a model that cannot
     be loaded, a bad value) end the run with that message, logged to the run's ``train.log``,
-    instead of hydra's traceback; ``HYDRA_FULL_ERROR=1`` gives the traceback back."""
+    instead of hydra's traceback; ``HYDRA_FULL_ERROR=1`` gives the traceback back. In a
+    multirun the message goes to the run's ``error.txt`` and the other runs go on; the summary
+    lists the failed runs and the command exits with 1."""
     try:
         result = train(cfg)
     except (OSError, ValueError, ModelLoadError) as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         log.error("%s", exc)
-        sys.exit(1)
+        if HydraConfig.get().mode != RunMode.MULTIRUN:
+            sys.exit(1)
+        Path(cfg.output_dir, FAILED_RUN).write_text(f"{exc}\n", encoding="utf-8")
+        return None
     dev = result.metrics.get("dev")
     return None if dev is None else float(dev["strict"]["micro"]["f1"])

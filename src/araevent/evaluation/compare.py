@@ -150,6 +150,16 @@ def _overrides(run_folder: Path) -> list[str]:
     return [str(item) for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
 
 
+FAILED_RUN = "error.txt"  # in a run folder: the error that ended the run, one line
+
+
+def failed_runs(root: str | Path) -> dict[str, str]:
+    """Run folder name to error, for the runs of a sweep that ended on an error."""
+    root = Path(root)
+    found = sorted(root.glob(f"*/{FAILED_RUN}"), key=lambda p: (len(p.parent.name), p.parent.name))
+    return {p.parent.name: p.read_text(encoding="utf-8").strip() for p in found}
+
+
 def sweep_summary(root: str | Path) -> str:
     """Markdown tables (dev, then test) over every training run found under ``root``.
 
@@ -165,7 +175,8 @@ def sweep_summary(root: str | Path) -> str:
         if root.is_dir()
         else []
     )
-    overrides = {folder: _overrides(folder) for folder in folders}
+    failed = failed_runs(root)
+    overrides = {folder: _overrides(folder) for folder in [*folders, *map(root.joinpath, failed)]}
     common = set.intersection(*(set(o) for o in overrides.values())) if overrides else set()
     sections = [f"# araevent benchmark summary: {root}", ""]
     for split in SPLITS:
@@ -180,5 +191,11 @@ def sweep_summary(root: str | Path) -> str:
         if runs:
             sections += [f"## {split}", "", summary_table(runs), ""]
     if len(sections) == 2:
-        sections.append("No finished runs found.")
-    return "\n".join(sections) + "\n"
+        sections += ["No finished runs found.", ""]
+    if failed:
+        sections += ["## failed", ""]
+        for name, error in failed.items():
+            run = ", ".join(o for o in overrides[root / name] if o not in common) or name
+            sections.append(f"- `{name}` ({run}): {' '.join(error.split())}")
+        sections.append("")
+    return "\n".join(sections).rstrip("\n") + "\n"
