@@ -104,9 +104,9 @@ def test_predictions_are_scored_as_written_even_when_the_gold_is_repaired(
     assert main(["score", str(gold), str(pred), "--lenient", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["strict"]["micro"]["tp"] == 0 and metrics["strict"]["micro"]["fp"] == 2
-    assert metrics["meta"]["gold loading"] == "span not aligned to words: 1"
-    assert metrics["meta"]["predictions loading"] == "read as written"
-    assert "gold loading: `span not aligned to words: 1`" in (out / "report.md").read_text()
+    assert metrics["meta"]["gold_loading"] == "span not aligned to words: 1"
+    assert metrics["meta"]["predictions_loading"] == "read as written"
+    assert "gold_loading: `span not aligned to words: 1`" in (out / "report.md").read_text()
 
 
 def test_project_labels_pass_through_the_label_map_of_the_gold(tmp_path: Path) -> None:
@@ -121,7 +121,7 @@ def test_project_labels_pass_through_the_label_map_of_the_gold(tmp_path: Path) -
     assert main([*command, "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["strict"]["micro"]["f1"] == 1.0
-    assert metrics["meta"]["gold loading"] == (
+    assert metrics["meta"]["gold_loading"] == (
         "label mapped LOC -> PLACE: 1; label mapped ORG -> ACTOR: 1"
     )
 

@@ -200,6 +200,23 @@ def test_the_tiny_vocabulary_is_learnt_from_normalised_text_when_normalising(
     assert not [p for p in pieces if any("\u064b" <= c <= "\u0652" or c == "\u0640" for c in p)]
 
 
+def test_a_pretrained_model_at_the_tiny_models_learning_rate_is_warned_about(
+    tiny_run: TrainResult, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """trainer=cpu's 2e-3 suits a random tiny BERT and would wreck a pretrained encoder."""
+    with caplog.at_level("WARNING", logger="araevent.training"):
+        run_training(
+            DataConfig(train=str(SAMPLE / "train.jsonl"), limit=8),
+            ModelConfig(name=str(tiny_run.model_dir)),  # a local pretrained model
+            EncodingConfig(max_length=64, stride=16),
+            TrainerConfig(
+                max_steps=1, learning_rate=2e-3, device="cpu", progress_bar=False, tensorboard=False
+            ),
+            tmp_path,
+        )
+    assert "learning rate 0.002 is high for fine-tuning a pretrained encoder" in caplog.text
+
+
 def test_train_command_ends_a_run_on_a_missing_file_with_its_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -42,6 +42,10 @@ from araevent.io import ConllOptions, Corpus, load
 log = logging.getLogger(__name__)
 
 
+# above this, fine-tuning a pretrained encoder is warned about: it would unlearn its pretraining
+PRETRAINED_LEARNING_RATE = 5e-4
+
+
 @dataclass
 class DataConfig:
     """Where the splits are and how to read them. ``dev``/``test`` may be absent."""
@@ -81,7 +85,13 @@ class DataConfig:
         )
         for line in corpus.report.lines():
             log.info("%s: %s", split, line)
-        if self.limit is not None:
+        if self.limit is not None and self.limit < len(corpus):
+            log.info(
+                "%s: first %d of %d documents kept (data.limit); counts above are for all",
+                split,
+                self.limit,
+                len(corpus),
+            )
             corpus = Corpus(corpus.documents[: self.limit], corpus.report)
         if not corpus:
             raise ValueError(f"data.{split}: {path} holds no documents")
@@ -325,6 +335,13 @@ def run_training(
             f"encoding.max_length={encoding.max_length} is more than the {positions} positions "
             f"of {model.name}: long documents are windowed, so a smaller value loses nothing"
         )
+    if model.name != "tiny" and trainer.learning_rate > PRETRAINED_LEARNING_RATE:
+        log.warning(
+            "learning rate %g is high for fine-tuning a pretrained encoder (trainer=cpu's value "
+            "suits the random tiny model); pretrained encoders usually take 1e-5 to 1e-4, "
+            "e.g. trainer=gpu trainer.device=cpu or trainer.learning_rate=5e-5",
+            trainer.learning_rate,
+        )
     train_split = encode_split(train_docs, tokenizer, schema, encoding)
     dev_split = encode_split(dev_docs, tokenizer, schema, encoding) if dev_docs else None
     log.info("train: %d documents, %d windows", len(train_docs), len(train_split.rows))
@@ -475,7 +492,7 @@ def run_training(
                 meta={
                     "split": name,
                     "gold": str(getattr(data, name)),
-                    "gold loading": docs.report.summary(),
+                    "gold_loading": docs.report.summary(),
                     "model": model.name,
                 },
             )

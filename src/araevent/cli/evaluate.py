@@ -136,7 +136,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         _config(args),
         meta={
             "gold": str(Path(args.data)),
-            "gold loading": gold.report.summary(),
+            "gold_loading": gold.report.summary(),
             "model": str(Path(args.model)),
             "backend": args.backend,
         },
@@ -161,8 +161,8 @@ def run_score(args: argparse.Namespace) -> int:
             meta={
                 "gold": str(Path(args.gold)),
                 "predicted": str(Path(args.pred)),
-                "gold loading": gold.report.summary(),
-                "predictions loading": pred.report.summary(),
+                "gold_loading": gold.report.summary(),
+                "predictions_loading": pred.report.summary(),
             },
         )
     except ValueError as exc:  # documents that do not pair up: name both files
