@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -256,10 +257,23 @@ def test_a_resample_without_a_rare_label_leaves_its_interval_alone() -> None:
     ]
     counts = document_counts(pair_documents(gold, gold), ["ACTOR", "TRIGGER"])
     result = bootstrap(counts, ["ACTOR", "TRIGGER"], samples=500, seed=0)
-    assert result.per_label_f1["ACTOR"] == Interval(1.0, 1.0)
-    assert result.f1 == Interval(1.0, 1.0)
+    actor = result.per_label_f1["ACTOR"]
+    assert (actor.low, actor.high) == (1.0, 1.0) and 400 < actor.resamples < 500
+    assert result.f1 == Interval(1.0, 1.0, 500)
     with pytest.raises(ValueError, match="at least one resample"):
         bootstrap(counts, ["ACTOR", "TRIGGER"], samples=0)
+
+
+def test_the_paired_p_value_counts_only_resamples_where_both_f1_are_defined() -> None:
+    """Of 10 documents only two hold spans: A finds both, B one. A resample with neither says
+    nothing; the p-value is the share of ties among the others, not among all."""
+    a, b = np.zeros((10, 1, 3)), np.zeros((10, 1, 3))
+    a[0, 0], b[0, 0] = [1, 0, 0], [0, 0, 1]
+    a[1, 0], b[1, 0] = [1, 0, 0], [1, 0, 0]
+    result = paired_bootstrap(a, b, samples=1000, seed=0)
+    used = result.difference.resamples
+    assert 850 < used < 950  # about (8/10)**10 of the resamples draw neither document
+    assert result.p_value == round(result.p_value * used) / used
 
 
 def test_paired_bootstrap_tells_a_real_difference_from_none() -> None:

@@ -109,6 +109,30 @@ def test_predictions_are_scored_as_written_even_when_the_gold_is_repaired(
     assert "gold_loading: `span not aligned to words: 1`" in (out / "report.md").read_text()
 
 
+def test_a_predicted_span_whose_text_disagrees_is_skipped_not_moved(tmp_path: Path) -> None:
+    """Lenient gold loading moves such a span to where its text is; a prediction is never
+    moved to a place the system did not name."""
+    text = "قصفت الطائرات الرقة ثم الرقة"
+    second = text.rindex("الرقة")
+    records = [{"start": second - 3, "end": second + 2, "label": "PLACE", "text": "الرقة"}]
+    gold = write(
+        tmp_path / "gold.jsonl",
+        json.dumps({"id": "a", "text": text, "spans": [
+            {"start": second, "end": second + 5, "label": "PLACE"}]}, ensure_ascii=False) + "\n",
+    )  # fmt: skip
+    pred = write(
+        tmp_path / "pred.jsonl",
+        json.dumps({"id": "a", "text": text, "spans": records}, ensure_ascii=False) + "\n",
+    )
+    out = tmp_path / "eval"
+    assert main(["score", str(gold), str(pred), "--lenient", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert (metrics["strict"]["micro"]["tp"], metrics["strict"]["micro"]["fn"]) == (0, 1)
+    assert metrics["meta"]["predictions_loading"] == (
+        "span skipped (predictions are not moved): 1; span text mismatch: 1"
+    )
+
+
 def test_project_labels_pass_through_the_label_map_of_the_gold(tmp_path: Path) -> None:
     """A system's output in ACTOR/PLACE scores against ANERcorp-style gold mapped with
     --label-map anercorp; the map's own source labels are still mapped."""

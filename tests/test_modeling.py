@@ -9,6 +9,7 @@ import pytest
 from araevent import Document, LabelSchema
 from araevent.features import EncodingConfig, tokenize_documents
 from araevent.modeling import ModelLoadError, load_model, load_tokenizer, train_wordpiece
+from araevent.training import TrainResult
 
 SCHEMA = LabelSchema()
 
@@ -29,9 +30,19 @@ def test_hub_model_without_network_fails_fast_with_advice(monkeypatch: pytest.Mo
         load_model("aubmindlab/bert-base-arabertv02", SCHEMA)
 
 
-def test_a_path_that_does_not_exist_is_named_as_such(tmp_path: Path) -> None:
+def test_a_path_that_does_not_exist_is_named_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")  # a path is still a path
     with pytest.raises(ModelLoadError, match="no such folder"):
         load_model(str(tmp_path / "missing"), SCHEMA)
+
+
+def test_a_home_relative_model_folder_loads(
+    tiny_run: TrainResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tiny_run.model_dir.parent))
+    assert load_tokenizer("~/model").is_fast
 
 
 def test_folder_without_a_model(tmp_path: Path) -> None:

@@ -239,6 +239,8 @@ def test_bad_settings_are_refused_before_training_with_the_setting_named() -> No
         "trainer.epochs=0": "trainer.epochs must be more than 0",
         "trainer.warmup_ratio=1.0": "trainer.warmup_ratio is a share of the steps",
         "trainer.bf16=no": "trainer.bf16 must be true, false or auto",
+        "trainer.max_steps=abc": "trainer.max_steps must be an integer: 'abc'",
+        "trainer.warmup_ratio=abc": "trainer.warmup_ratio must be a number: 'abc'",
         "trainer.gradient_accumulation_steps=0": "must be at least 1",
         "data.limit=-1": "data.limit must be at least 1",
         "encoding.stride=-1": "stride must be in",
@@ -274,6 +276,12 @@ def test_a_sweep_goes_on_past_a_failed_run_and_lists_it(
     assert (
         "## failed\n\n- `0` (trainer.warmup_ratio=1.5): trainer.warmup_ratio is a share" in summary
     )
+    # the same sweep fixed and run again in its folder: the old failure is gone
+    assert main(
+        ["train", "-m", "trainer.warmup_ratio=0.2,0.1", "data.limit=4", "trainer.max_steps=2",
+         f"hydra.sweep.dir={sweep}", *QUIET]
+    ) == 0  # fmt: skip
+    assert "failed" not in (sweep / "summary.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

@@ -193,7 +193,7 @@ def model_card(meta: Mapping[str, Any]) -> str:
             "- Spans follow the araevent annotation guidelines (ACTOR, PLACE, DATE, TRIGGER); "
             "event records pair triggers with arguments of the same sentence, not by a "
             "relation model."
-            if set(labels) <= set(DEFAULT_LABELS)
+            if sorted(labels) == sorted(DEFAULT_LABELS)
             else f"- Spans follow the training data's own definitions of {', '.join(labels)}."
         ),
         "- Figures above are on the named data only; expect lower scores on other sources.",

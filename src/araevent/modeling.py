@@ -50,10 +50,12 @@ def _check_reachable(name: str, what: str) -> None:
     A local folder or a model already in the Hugging Face cache needs no network; otherwise the
     Hub's host must at least resolve (proxies set in the environment are trusted to work).
     """
-    if Path(name).exists() or any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy")):
+    if Path(name).exists():
         return
-    if name.startswith(("/", "./", "../", "~")):  # a path, never a Hub id
+    if name.startswith(("/", "./", "../")):  # a path, never a Hub id
         raise ModelLoadError(f"cannot load the {what} of {name!r}: no such folder")
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy")):
+        return
     from huggingface_hub import constants, try_to_load_from_cache
 
     try:
@@ -78,6 +80,7 @@ def load_tokenizer(name: str) -> Any:
     """A fast tokenizer (offset mappings are required)."""
     from transformers import AutoTokenizer
 
+    name = os.path.expanduser(name)  # from_pretrained reads ~ as a folder name
     _check_reachable(name, "tokenizer")
     try:
         tokenizer = AutoTokenizer.from_pretrained(name)
@@ -96,6 +99,7 @@ def load_model(name: str, schema: LabelSchema, **kwargs: Any) -> Any:
     """``AutoModelForTokenClassification`` with the schema's id2label/label2id in its config."""
     from transformers import AutoModelForTokenClassification
 
+    name = os.path.expanduser(name)
     _check_reachable(name, "model")
     try:
         return AutoModelForTokenClassification.from_pretrained(

@@ -137,14 +137,15 @@ class TrainerConfig:
     def __post_init__(self) -> None:
         """Refuse values the Trainer would accept and then misuse (0 epochs trains nothing and
         still writes a model; a warm-up "ratio" of 1 or more is read as a number of steps)."""
+        _check_number("trainer.max_steps", self.max_steps, integer=True)
         _check_number("trainer.epochs", self.epochs, above=0, allowed=self.max_steps > 0)
         for name in ("batch_size", "eval_batch_size", "gradient_accumulation_steps"):
             _check_number(f"trainer.{name}", getattr(self, name), at_least=1, integer=True)
-        _check_number("trainer.max_steps", self.max_steps, integer=True)
         _check_number("trainer.learning_rate", self.learning_rate, above=0)
         _check_number("trainer.weight_decay", self.weight_decay, at_least=0)
         _check_number("trainer.logging_steps", self.logging_steps, at_least=1, integer=True)
-        if not 0 <= self.warmup_ratio < 1:
+        _check_number("trainer.warmup_ratio", self.warmup_ratio, at_least=0)
+        if not self.warmup_ratio < 1:
             raise ValueError(
                 f"trainer.warmup_ratio is a share of the steps, in [0, 1): {self.warmup_ratio}"
             )

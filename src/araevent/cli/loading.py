@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from araevent.data.bio import Scheme
 from araevent.data.labels import LabelSchema
 from araevent.io import FORMATS, ConllOptions, Corpus, load
+from araevent.io.files import source_name
 
 if TYPE_CHECKING:
     from araevent.predictor import Predictor
@@ -80,7 +81,7 @@ def load_corpus(
         import sys
 
         for line in corpus.report.lines():
-            print(f"{path}: {line}", file=sys.stderr)
+            print(f"{source_name(path)}: {line}", file=sys.stderr)
     return corpus
 
 

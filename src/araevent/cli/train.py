@@ -66,6 +66,7 @@ def main(cfg: DictConfig) -> float | None:
     instead of hydra's traceback; ``HYDRA_FULL_ERROR=1`` gives the traceback back. In a
     multirun the message goes to the run's ``error.txt`` and the other runs go on; the summary
     lists the failed runs and the command exits with 1."""
+    Path(cfg.output_dir, FAILED_RUN).unlink(missing_ok=True)  # from an earlier try
     try:
         result = train(cfg)
     except (OSError, ValueError, ModelLoadError) as exc:

@@ -68,11 +68,14 @@ def _resampled_totals(
 
 @dataclass(frozen=True)
 class Interval:
+    """A percentile interval, over the ``resamples`` in which its figure was defined."""
+
     low: float
     high: float
+    resamples: int
 
     def as_dict(self) -> dict[str, float]:
-        return {"low": self.low, "high": self.high}
+        return {"low": self.low, "high": self.high, "resamples": self.resamples}
 
 
 @dataclass(frozen=True)
@@ -106,10 +109,10 @@ def _interval(values: np.ndarray, confidence: float) -> Interval:
     when it never is, the value the point figure takes by the same convention."""
     defined = values[~np.isnan(values)]
     if defined.size == 0:
-        return Interval(0.0, 0.0)
+        return Interval(0.0, 0.0, 0)
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(defined, [tail, 100 - tail])
-    return Interval(float(low), float(high))
+    return Interval(float(low), float(high), int(defined.size))
 
 
 def bootstrap(

@@ -195,7 +195,7 @@ def sweep_summary(root: str | Path) -> str:
     if failed:
         sections += ["## failed", ""]
         for name, error in failed.items():
-            run = ", ".join(o for o in overrides[root / name] if o not in common) or name
-            sections.append(f"- `{name}` ({run}): {' '.join(error.split())}")
+            run = ", ".join(o for o in overrides[root / name] if o not in common)
+            sections.append(f"- `{name}`{f' ({run})' if run else ''}: {' '.join(error.split())}")
         sections.append("")
     return "\n".join(sections).rstrip("\n") + "\n"

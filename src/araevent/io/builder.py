@@ -135,7 +135,9 @@ class DocumentBuilder:
             self.problem("span text mismatch", detail, line, doc_id)
             if found is None:
                 self.report.add(
-                    "span skipped (text not found)",
+                    "span skipped (predictions are not moved)"
+                    if self.as_written
+                    else "span skipped (text not found)",
                     raw.text,
                     path=self.path,
                     line=line,
