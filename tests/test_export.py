@@ -138,6 +138,20 @@ def test_onnx_backend_does_not_import_torch(exported: Path, torch_predictor: Pre
     assert torch_imported == "False"
 
 
+def test_onnx_labels_that_disagree_with_the_settings_are_refused_at_load(
+    exported: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(exported, folder)
+    settings = json.loads((folder / "araevent.json").read_text(encoding="utf-8"))
+    settings["labels"] = ["ACTOR", "PLACE"]
+    (folder / "araevent.json").write_text(json.dumps(settings), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"model\.onnx scores 9 tags, araevent\.json names 5"):
+        Predictor.from_pretrained(folder, backend="onnx")
+
+
 def test_a_folder_without_onnx_says_what_is_missing(tiny_run: TrainResult) -> None:
     with pytest.raises(FileNotFoundError, match=r"missing model\.onnx.*araevent export"):
         Predictor.from_pretrained(tiny_run.model_dir, backend="onnx")

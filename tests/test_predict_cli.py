@@ -125,6 +125,22 @@ def test_lone_surrogates_in_jsonl_are_replaced_and_reported(
     assert "stdin, line 1: 1 lone surrogates replaced by U+FFFD" in err
 
 
+def test_events_with_a_format_that_cannot_hold_them_are_refused(
+    tiny_run: TrainResult, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["predict", "--model", str(tiny_run.model_dir), "--events", "--format", "conll"]
+    assert run(args, LINES[0] + "\n", monkeypatch) == 1
+    assert "--events adds records to JSONL output only" in capsys.readouterr().err
+
+
+def test_a_null_id_is_replaced_by_where_the_record_came_from(
+    tiny_run: TrainResult, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = json.dumps({"id": None, "text": LINES[0]}, ensure_ascii=False)
+    assert run(["predict", "--model", str(tiny_run.model_dir)], line + "\n", monkeypatch) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == "stdin:1"
+
+
 def test_export_command_refuses_to_overwrite_without_force(
     tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,5 +1,7 @@
 """The Predictor users import: same spans as training's path, exact offsets, robust input."""
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -133,10 +135,37 @@ def test_a_folder_that_is_not_a_model(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{}")
     with pytest.raises(
         FileNotFoundError,
-        match=r"missing tokenizer\.json, araevent\.json, "
+        match=r"missing tokenizer\.json, tokenizer_config\.json, araevent\.json, "
         r"model\.safetensors",
     ):
         Predictor.from_pretrained(tmp_path)
+    with pytest.raises(FileNotFoundError, match="is a file: give the model folder"):
+        Predictor.from_pretrained(tmp_path / "config.json")
+
+
+def test_a_model_folder_with_a_broken_settings_file_is_named(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(model_dir, folder)
+    settings = json.loads((folder / "araevent.json").read_text(encoding="utf-8"))
+    del settings["encoding"]
+    (folder / "araevent.json").write_text(json.dumps(settings), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"araevent\.json: not a valid araevent settings file"):
+        Predictor.from_pretrained(folder)
+    (folder / "tokenizer_config.json").unlink()  # would load, and split words differently
+    with pytest.raises(FileNotFoundError, match=r"missing tokenizer_config\.json"):
+        Predictor.from_pretrained(folder)
+
+
+def test_batch_sizes_below_one_are_refused(model_dir: Path, predictor: Predictor) -> None:
+    """A negative batch size used to return no entity at all, silently."""
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got -3"):
+        Predictor.from_pretrained(model_dir, device="cpu", batch_size=-3)
+    with pytest.raises(ValueError, match="got 0"):
+        list(predictor.pipe(["نص"], batch_size=0))
+    with pytest.raises(TypeError, match="not one str"):
+        list(predictor.pipe("نص"))
 
 
 def test_importing_the_predictor_pulls_in_neither_hydra_nor_datasets() -> None:

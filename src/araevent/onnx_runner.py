@@ -22,6 +22,9 @@ class OnnxRunner:
             options.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.input_names = {i.name for i in self.session.get_inputs()}
+        (logits,) = (o for o in self.session.get_outputs() if o.name == "logits")
+        last = logits.shape[-1] if logits.shape else None
+        self.num_labels: int | None = last if isinstance(last, int) else None  # None: symbolic
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         feeds = {"input_ids": input_ids, "attention_mask": attention_mask}

@@ -67,6 +67,7 @@ class Predictor:
         *,
         batch_size: int = 32,
     ) -> None:
+        _check_batch_size(batch_size)
         self.runner = runner
         self.tokenizer = tokenizer
         self.schema = schema
@@ -90,21 +91,21 @@ class Predictor:
         """
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; available: {', '.join(BACKENDS)}")
+        _check_batch_size(batch_size)
         folder = Path(path)
         _check_folder(folder, backend, onnx_file)
-        meta = json.loads((folder / "araevent.json").read_text(encoding="utf-8"))
-        normalization = meta.get("normalization")
-        encoding = EncodingConfig(
-            **meta["encoding"],
-            normalization=NormalizationConfig(**normalization) if normalization else None,
-        )
-        schema = LabelSchema(tuple(meta["labels"]))
+        schema, encoding = _read_settings(folder / "araevent.json")
         runner: Runner
         if backend == "onnx":
             from araevent.onnx_runner import OnnxRunner
             from araevent.tokenizer_file import StandaloneTokenizer
 
             runner = OnnxRunner(folder / onnx_file)
+            if runner.num_labels not in (None, schema.num_tags):
+                raise ValueError(
+                    f"{folder / onnx_file} scores {runner.num_labels} tags, araevent.json names "
+                    f"{schema.num_tags} ({', '.join(schema.tags)})"
+                )
             tokenizer: Any = StandaloneTokenizer(folder)
         else:
             from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -166,6 +167,9 @@ class Predictor:
 
     def pipe(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[Entity]]:
         """Stream predictions for an iterable of texts, ``batch_size`` texts at a time."""
+        if isinstance(texts, str):
+            raise TypeError("pipe takes an iterable of texts, not one str: use predict")
+        _check_batch_size(batch_size)
         iterator = iter(texts)
         done = 0
         while batch := list(islice(iterator, batch_size)):
@@ -177,10 +181,36 @@ class Predictor:
         return events_from_entities(text, self.predict(text))
 
 
+def _check_batch_size(batch_size: int) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+def _read_settings(path: Path) -> tuple[LabelSchema, EncodingConfig]:
+    """The label schema and encoding that ``araevent.json`` records, or an error naming it."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        normalization = meta.get("normalization")
+        encoding = EncodingConfig(
+            **meta["encoding"],
+            normalization=NormalizationConfig(**normalization) if normalization else None,
+        )
+        return LabelSchema(tuple(meta["labels"])), encoding
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(
+            f"{path}: not a valid araevent settings file ({type(exc).__name__}: {exc}); "
+            "export the model again with `araevent export`"
+        ) from None
+
+
 def _check_folder(folder: Path, backend: str, onnx_file: str) -> None:
+    if folder.is_file():
+        raise FileNotFoundError(f"{folder} is a file: give the model folder that holds it")
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such model folder")
-    required = ["tokenizer.json", "araevent.json"]
+    # tokenizer_config.json holds the special tokens and the tokenizer class: without it the
+    # tokenizer loads, but splits and frames windows differently
+    required = ["tokenizer.json", "tokenizer_config.json", "araevent.json"]
     required += [onnx_file] if backend == "onnx" else ["config.json"]
     missing = [name for name in required if not (folder / name).is_file()]
     if backend == "torch" and not any(folder.glob("*.safetensors")):

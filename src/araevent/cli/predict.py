@@ -90,7 +90,8 @@ def _records(lines: Iterable[str], source: str, jsonl: bool | None) -> Iterator[
                 "by U+FFFD (offsets unchanged)",
                 file=sys.stderr,
             )
-        yield str(record.get("id", f"{source}:{number}")), text
+        record_id = record.get("id")
+        yield (f"{source}:{number}" if record_id is None else str(record_id)), text
 
 
 def _read_inputs(files: list[str], input_format: str) -> list[tuple[str, str]]:
@@ -120,6 +121,9 @@ def run_predict(args: argparse.Namespace) -> int:
         return 1
     if args.format == "brat" and not args.output:
         print("error: --format brat writes a folder: give it with --output", file=sys.stderr)
+        return 1
+    if args.events and args.format != "jsonl":
+        print("error: --events adds records to JSONL output only", file=sys.stderr)
         return 1
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)

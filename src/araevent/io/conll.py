@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import regex
+
 from araevent.data.bio import (
     Scheme,
     TagError,
@@ -93,10 +95,16 @@ def read_conll(
         yield _build(doc, doc_id, scheme, builder, options)
 
 
+# Whitespace as the text utilities see it (Unicode White_Space). str.split() also splits on
+# U+001C-U+001F, which the tokenizer keeps as tokens: a file araevent wrote would not read back.
+_SPACES = regex.compile(r"\s+")
+_EDGE_SPACES = regex.compile(r"^\s+|\s+$")
+
+
 def _split(line: str, sep: str) -> list[str]:
     if sep == "tab" or (sep == "auto" and "\t" in line):
-        return [column.strip() for column in line.split("\t")]
-    return line.split()
+        return [_EDGE_SPACES.sub("", column) for column in line.split("\t")]
+    return _SPACES.split(_EDGE_SPACES.sub("", line))
 
 
 def _parse(path: Path, builder: DocumentBuilder, options: ConllOptions) -> list[_Doc]:
@@ -118,7 +126,7 @@ def _parse(path: Path, builder: DocumentBuilder, options: ConllOptions) -> list[
         sentence = _Sentence()
 
     for number, line in enumerate(lines, 1):
-        if not line.strip():
+        if not _EDGE_SPACES.sub("", line):
             end_sentence()
             continue
         comment = _ID_COMMENT_RE.match(line)
