@@ -161,7 +161,8 @@ def failed_runs(root: str | Path) -> dict[str, str]:
 
 
 def sweep_summary(root: str | Path) -> str:
-    """Markdown tables (dev, then test) over every training run found under ``root``.
+    """Markdown tables (dev, then test) over every training run found under ``root``, then the
+    runs that ended on an error, with it.
 
     Each run is named by the overrides that differ between the runs (``model=tiny,
     trainer.seed=2``), as recorded by hydra in ``<run>/.hydra/overrides.yaml``.
