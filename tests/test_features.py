@@ -61,6 +61,19 @@ def test_windows_cover_everything_within_length_and_cut_between_words(tokenizer:
         assert a.end - b.start >= config.stride  # neighbours share at least `stride`
 
 
+def test_no_window_lies_inside_the_one_before(tokenizer: Any) -> None:
+    """Before a word longer than the room left, the next window used to end where the last one
+    did: a window run through the model for nothing."""
+    config = EncodingConfig(max_length=8, stride=2)
+    (doc,) = tokenize_documents([Document("d", " ".join(SENTENCES))], tokenizer, config)
+    spans = windows(doc, config)
+    assert all(b.end > a.end for a, b in itertools.pairwise(spans))
+    covered = np.zeros(len(doc.input_ids), dtype=bool)
+    for window in spans:
+        covered[window.start : window.end] = True
+    assert covered.all()
+
+
 def test_window_features_add_specials_and_ignore_them(tokenizer: Any) -> None:
     config = EncodingConfig(max_length=32, stride=8)
     (doc,) = tokenize_documents([long_document(2)], tokenizer, config)

@@ -189,8 +189,9 @@ def windows(doc: TokenizedDocument, config: EncodingConfig, doc_index: int = 0) 
     """Overlapping windows over a document's sub-tokens, cut only between words.
 
     Each window holds at most ``max_length - 2`` sub-tokens; consecutive windows share at
-    least ``stride`` of them. A single word longer than a window (a pathological token) is cut,
-    which is the only way a word can span two windows.
+    least ``stride`` of them where the words allow (a word that does not fit in the shared part
+    starts the next window instead). A single word longer than a window (a pathological token)
+    is cut, which is the only way a word can span two windows.
     """
     size = config.max_length - 2
     n = len(doc.input_ids)
@@ -207,7 +208,8 @@ def windows(doc: TokenizedDocument, config: EncodingConfig, doc_index: int = 0) 
         # end at the last word start that fits; a word longer than the window is cut
         candidates = word_starts[(word_starts > start) & (word_starts <= limit)]
         end = int(candidates[-1]) if len(candidates) else limit
-        out.append(Window(doc_index, start, end))
+        if not out or end > out[-1].end:  # a window inside the last one would add nothing
+            out.append(Window(doc_index, start, end))
         # the next window starts at the last word boundary at least `stride` before `end`
         latest = max(end - config.stride, start + 1)
         back = word_starts[(word_starts > start) & (word_starts <= latest)]
