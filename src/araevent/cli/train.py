@@ -29,6 +29,10 @@ CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
 
 
 def train(cfg: DictConfig) -> TrainResult:
+    if not cfg.trainer.progress_bar:  # transformers' own bars too (loading, writing weights)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
     result = run_training(
         data=_plain(cfg.data),
         model=_plain(cfg.model),
