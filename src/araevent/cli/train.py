@@ -32,7 +32,7 @@ def train(cfg: DictConfig) -> TrainResult:
     if not cfg.trainer.progress_bar:  # transformers' own bars too (loading, writing weights)
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     result = run_training(
         data=_plain(cfg.data),
         model=_plain(cfg.model),
