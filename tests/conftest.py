@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -85,3 +89,12 @@ def write(path: Path, content: str | bytes) -> Path:
     else:
         path.write_text(content, encoding="utf-8", newline="")
     return path
+
+
+def model_copy(source: Path, dest: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of the model folder ``source`` whose ``araevent.json`` ``edit`` has changed."""
+    shutil.copytree(source, dest)
+    settings = json.loads((dest / "araevent.json").read_text(encoding="utf-8"))
+    edit(settings)
+    (dest / "araevent.json").write_text(json.dumps(settings), encoding="utf-8")
+    return dest

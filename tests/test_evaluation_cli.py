@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,36 +78,39 @@ def test_score_reports_a_text_mismatch(tmp_path: Path, capsys: pytest.CaptureFix
     assert "predicted text differs" in err
 
 
+def score_one(
+    tmp_path: Path, text: str, gold: list[dict[str, object]], predicted: list[dict[str, object]]
+) -> dict[str, Any]:
+    """``araevent score --lenient`` of one JSONL document, gold against predicted spans."""
+    for name, spans in (("gold", gold), ("pred", predicted)):
+        record = {"id": "a", "text": text, "spans": spans}
+        write(tmp_path / f"{name}.jsonl", json.dumps(record, ensure_ascii=False) + "\n")
+    out = tmp_path / "eval"
+    command = ["score", str(tmp_path / "gold.jsonl"), str(tmp_path / "pred.jsonl"), "--lenient"]
+    assert main([*command, "--out", str(out)]) == 0
+    metrics: dict[str, Any] = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    return metrics
+
+
 def test_predictions_are_scored_as_written_even_when_the_gold_is_repaired(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
 ) -> None:
     """--lenient snaps a gold span to its word, but a predicted span that takes in a bracket,
     or holds only punctuation, is scored as the system wrote it: wrong."""
     text = "قصفت الطائرات ( الرقة ) ، أمس"
     at = text.index
-    gold = write(
-        tmp_path / "gold.jsonl",
-        json.dumps(  # "الرقة )" is not aligned to words: lenient loading snaps it to "الرقة"
-            {"id": "a", "text": text, "spans": [{"start": at("الرقة"), "end": at(")") + 1,
-                                                  "label": "PLACE"}]},
-            ensure_ascii=False,
-        ) + "\n",
-    )  # fmt: skip
+    # "الرقة )" is not aligned to words: lenient loading snaps it to "الرقة"
+    gold = [{"start": at("الرقة"), "end": at(")") + 1, "label": "PLACE"}]
     predicted = [
         {"start": at("("), "end": at("الرقة") + 5, "label": "PLACE"},
         {"start": at("،"), "end": at("،") + 1, "label": "PLACE"},
     ]
-    pred = write(
-        tmp_path / "pred.jsonl",
-        json.dumps({"id": "a", "text": text, "spans": predicted}, ensure_ascii=False) + "\n",
-    )
-    out = tmp_path / "eval"
-    assert main(["score", str(gold), str(pred), "--lenient", "--out", str(out)]) == 0
-    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    metrics = score_one(tmp_path, text, gold, predicted)
     assert metrics["strict"]["micro"]["tp"] == 0 and metrics["strict"]["micro"]["fp"] == 2
     assert metrics["meta"]["gold_loading"] == "span not aligned to words: 1"
     assert metrics["meta"]["predictions_loading"] == "read as written"
-    assert "gold_loading: `span not aligned to words: 1`" in (out / "report.md").read_text()
+    report = (tmp_path / "eval" / "report.md").read_text(encoding="utf-8")
+    assert "gold_loading: `span not aligned to words: 1`" in report
 
 
 def test_a_predicted_span_whose_text_disagrees_is_skipped_not_moved(tmp_path: Path) -> None:
@@ -114,19 +118,9 @@ def test_a_predicted_span_whose_text_disagrees_is_skipped_not_moved(tmp_path: Pa
     moved to a place the system did not name."""
     text = "قصفت الطائرات الرقة ثم الرقة"
     second = text.rindex("الرقة")
-    records = [{"start": second - 3, "end": second + 2, "label": "PLACE", "text": "الرقة"}]
-    gold = write(
-        tmp_path / "gold.jsonl",
-        json.dumps({"id": "a", "text": text, "spans": [
-            {"start": second, "end": second + 5, "label": "PLACE"}]}, ensure_ascii=False) + "\n",
-    )  # fmt: skip
-    pred = write(
-        tmp_path / "pred.jsonl",
-        json.dumps({"id": "a", "text": text, "spans": records}, ensure_ascii=False) + "\n",
-    )
-    out = tmp_path / "eval"
-    assert main(["score", str(gold), str(pred), "--lenient", "--out", str(out)]) == 0
-    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    gold = [{"start": second, "end": second + 5, "label": "PLACE"}]
+    predicted = [{"start": second - 3, "end": second + 2, "label": "PLACE", "text": "الرقة"}]
+    metrics = score_one(tmp_path, text, gold, predicted)
     assert (metrics["strict"]["micro"]["tp"], metrics["strict"]["micro"]["fn"]) == (0, 1)
     assert metrics["meta"]["predictions_loading"] == (
         "span skipped (predictions are not moved): 1; span text mismatch: 1"

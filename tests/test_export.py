@@ -20,7 +20,7 @@ from araevent import Predictor
 from araevent.export import export_model
 from araevent.io import load
 from araevent.training import TrainResult
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, model_copy
 
 TEXTS = [d.text for d in load(SAMPLE / "dev.jsonl")]
 
@@ -141,13 +141,7 @@ def test_onnx_backend_does_not_import_torch(exported: Path, torch_predictor: Pre
 def test_onnx_labels_that_disagree_with_the_settings_are_refused_at_load(
     exported: Path, tmp_path: Path
 ) -> None:
-    import shutil
-
-    folder = tmp_path / "model"
-    shutil.copytree(exported, folder)
-    settings = json.loads((folder / "araevent.json").read_text(encoding="utf-8"))
-    settings["labels"] = ["ACTOR", "PLACE"]
-    (folder / "araevent.json").write_text(json.dumps(settings), encoding="utf-8")
+    folder = model_copy(exported, tmp_path / "model", lambda s: s.update(labels=["ACTOR", "PLACE"]))
     with pytest.raises(ValueError, match=r"model\.onnx scores 9 tags, araevent\.json names 5"):
         Predictor.from_pretrained(folder, backend="onnx")
 

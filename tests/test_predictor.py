@@ -1,7 +1,5 @@
 """The Predictor users import: same spans as training's path, exact offsets, robust input."""
 
-import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +12,7 @@ from araevent.features import EncodingConfig
 from araevent.inference import predict_documents
 from araevent.io import load
 from araevent.training import TrainResult
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, model_copy
 
 
 @pytest.fixture(scope="module")
@@ -146,11 +144,7 @@ def test_a_folder_that_is_not_a_model(tmp_path: Path) -> None:
 def test_a_model_folder_with_a_broken_settings_file_is_named(
     model_dir: Path, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "model"
-    shutil.copytree(model_dir, folder)
-    settings = json.loads((folder / "araevent.json").read_text(encoding="utf-8"))
-    del settings["encoding"]
-    (folder / "araevent.json").write_text(json.dumps(settings), encoding="utf-8")
+    folder = model_copy(model_dir, tmp_path / "model", lambda s: s.pop("encoding"))
     with pytest.raises(ValueError, match=r"araevent\.json: not a valid araevent settings file"):
         Predictor.from_pretrained(folder)
     (folder / "tokenizer_config.json").unlink()  # would load, and split words differently

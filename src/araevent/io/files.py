@@ -37,13 +37,13 @@ def read_lines(
     in lenient mode they become U+FFFD and are counted in ``report``.
     """
     raw, source = _read_bytes(path)
-    return decode_lines(raw, source, strict=strict, report=report)
+    return _decode_lines(raw, source, strict=strict, report=report)
 
 
-def decode_lines(
+def _decode_lines(
     raw: bytes, source: str | Path, *, strict: bool = True, report: LoadReport | None = None
 ) -> list[str]:
-    """:func:`read_lines` of bytes already read (standard input), ``source`` naming them."""
+    """The lines of bytes already read, ``source`` naming them in errors."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     lines = []
