@@ -1,5 +1,6 @@
 """Loading models and tokenizers: clear errors offline, exact offsets whatever the tokenizer."""
 
+import logging
 import socket
 from pathlib import Path
 from typing import Any
@@ -8,7 +9,13 @@ import pytest
 
 from araevent import Document, LabelSchema
 from araevent.features import EncodingConfig, tokenize_documents
-from araevent.modeling import ModelLoadError, load_model, load_tokenizer, train_wordpiece
+from araevent.modeling import (
+    ModelLoadError,
+    describe_loading,
+    load_model,
+    load_tokenizer,
+    train_wordpiece,
+)
 from araevent.training import TrainResult
 
 SCHEMA = LabelSchema()
@@ -69,3 +76,38 @@ def test_shared_small_encoder_loads_with_the_schema(shared_data: Path) -> None:
     text = "قَصفت الطائرات التركية مواقع في الرقة"
     (doc,) = tokenize_documents([Document("d", text)], tokenizer, EncodingConfig())
     assert doc.unseen_words == 0
+
+
+def test_a_pretrained_encoder_loads_with_one_line_about_its_new_head(
+    shared_data: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """transformers' LOAD REPORT table (with terminal colour codes) and loading bar are not
+    shown; one log line says the classification head is new."""
+    with caplog.at_level("INFO", logger="araevent.modeling"):
+        load_model(str(shared_data.parent / "models" / "araevent-small-encoder"), SCHEMA)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1
+    assert "the classification head is new (2 tensors" in messages[0]
+    assert "5 tensors of the pretraining head are not used" in messages[0]
+
+
+def test_weights_that_do_not_fit_the_usual_fine_tuning_case_stay_visible() -> None:
+    info = {
+        "missing_keys": {"classifier.weight", "classifier.bias", "encoder.layer.0.attention.q"},
+        "unexpected_keys": {"lm_head.bias", "encoder.extra"},
+        "mismatched_keys": {("embeddings.word_embeddings.weight", (10, 4), (12, 4))},
+    }
+    lines = describe_loading("m", info)
+    assert lines[0] == (
+        logging.INFO,
+        "m: the classification head is new (2 tensors, trained from scratch); 1 tensors of "
+        "the pretraining head are not used",
+    )
+    assert lines[1:] == [
+        (logging.WARNING, "m: weights missing (randomly initialised): encoder.layer.0.attention.q"),
+        (logging.WARNING, "m: weights unexpected (not used): encoder.extra"),
+        (logging.WARNING, "m: weights resized (randomly initialised): "
+         "embeddings.word_embeddings.weight"),
+    ]  # fmt: skip

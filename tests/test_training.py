@@ -1,5 +1,6 @@
 """Training end to end on the tiny offline model, through the real hydra configs."""
 
+import json
 from itertools import pairwise
 from pathlib import Path
 
@@ -217,21 +218,124 @@ def test_a_pretrained_model_at_the_tiny_models_learning_rate_is_warned_about(
     assert "learning rate 0.002 is high for fine-tuning a pretrained encoder" in caplog.text
 
 
-def test_train_command_ends_a_run_on_a_missing_file_with_its_message(
+def test_default_run_finds_the_packaged_sample_from_any_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """One line naming the setting, the path and the folder it was read from; no traceback."""
+    """`araevent train` with the default data config works outside the checkout: the sample
+    corpus ships in the package and is found through it, not through the working folder."""
+    from araevent.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "hydra.run.dir=run", "data.limit=2", "trainer.max_steps=1", *QUIET]) == 0
+    metrics = (tmp_path / "run" / "metrics.json").read_text(encoding="utf-8")
+    assert '"dev"' in metrics and '"test"' in metrics
+    assert "araevent/sample/train.jsonl" in (tmp_path / "run" / "report.md").read_text("utf-8")
+
+
+def test_an_explicit_relative_path_still_means_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One line on stderr naming the setting, the path and the folder it was read from; no
+    traceback, nothing on stdout, and no run folder left behind."""
     from araevent.cli.main import main
 
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exit_info:
-        main(["train", "hydra.run.dir=run", *QUIET])
+        main(["train", "hydra.run.dir=run", "data.train=data/train.jsonl", *QUIET])
     assert exit_info.value.code == 1
     out, err = capsys.readouterr()
-    message = f"data.train: data/sample/train.jsonl: no such file or folder (read from {tmp_path})"
-    assert message in out + err
-    assert "Traceback" not in out + err
-    assert message in (tmp_path / "run" / "train.log").read_text(encoding="utf-8")
+    message = f"error: data.train: data/train.jsonl: no such file or folder (read from {tmp_path})"
+    assert err.strip() == message
+    assert out == ""
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_run_folder_given_by_the_user_keeps_its_other_files_when_a_run_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from araevent.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main(["train", "hydra.run.dir=.", "data.train=missing.jsonl", *QUIET])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_missing_shared_corpus_says_how_to_point_at_the_shared_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from araevent.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ARAEVENT_SHARED", raising=False)
+    with pytest.raises(SystemExit):
+        main(["train", "data=araevent-news", "hydra.run.dir=run", *QUIET])
+    err = capsys.readouterr().err
+    assert "data.train: ../shared/data/araevent-news/train.jsonl: no such file" in err
+    assert "ARAEVENT_SHARED=/path/to/shared or shared=/path" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("override", "suggestion"),
+    [
+        ("trainer.epoch=3", "trainer.epoch is not a setting; did you mean trainer.epochs?"),
+        ("trainr.epochs=3", "did you mean trainer.epochs?"),
+        ("data.lmit=3", "did you mean data.limit?"),
+    ],
+)
+def test_a_mistyped_override_is_answered_with_the_setting_it_was_meant_to_be(
+    override: str, suggestion: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from araevent.cli.main import main
+
+    assert main(["train", override, f"hydra.run.dir={tmp_path / 'run'}"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and suggestion in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_console_shows_an_epoch_table_and_says_which_epoch_was_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Early stopping is announced with the epoch kept, on the console and in report.md;
+    the epochs are table rows, not transformers' log dicts."""
+    from araevent.cli.main import main
+
+    monkeypatch.chdir(REPO)
+    run = tmp_path / "run"
+    args = ["data.limit=4", "trainer.epochs=30", "trainer.early_stopping_patience=1"]
+    assert main(["train", *args, f"hydra.run.dir={run}", *QUIET]) == 0
+    out, err = capsys.readouterr()
+    assert "epoch  train loss  dev loss  dev span F1  best" in err
+    assert "{'eval_loss'" not in out + err and "\x1b[" not in out + err
+    stop = next(line for line in err.splitlines() if line.startswith("early stopping after"))
+    assert "dev span F1 did not improve for 1 epochs; kept epoch" in stop
+    assert stop in (run / "report.md").read_text(encoding="utf-8")
+    stopped = json.loads((run / "metrics.json").read_text(encoding="utf-8"))["train"]["stopped"]
+    assert stopped["early_stopping"] is True and stopped["last_epoch"] < 30
+    best = max(
+        p["span_f1"] for p in json.loads((run / "metrics.json").read_text())["train"]["history"]
+    )
+    assert stopped["kept_dev_span_f1"] == best
+
+
+def test_the_random_tiny_model_at_a_pretrained_encoders_rate_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The README's old sweep (1e-4, 5e-5) left the tiny model near F1 0 without a word."""
+    with caplog.at_level("WARNING", logger="araevent.training"):
+        run_training(
+            DataConfig(train=str(SAMPLE / "train.jsonl"), limit=4),
+            ModelConfig(),
+            EncodingConfig(max_length=64, stride=16),
+            TrainerConfig(
+                max_steps=1, learning_rate=1e-4, device="cpu", progress_bar=False, tensorboard=False
+            ),
+            tmp_path,
+        )
+    assert "learning rate 0.0001 is low for the random tiny model" in caplog.text
 
 
 def test_bad_settings_are_refused_before_training_with_the_setting_named() -> None:

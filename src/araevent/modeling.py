@@ -9,15 +9,19 @@ with a WordPiece vocabulary trained on given texts, so tests and the quick start
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from araevent.data.labels import LabelSchema
+
+log = logging.getLogger(__name__)
 
 
 class ModelLoadError(RuntimeError):
@@ -96,22 +100,88 @@ def load_tokenizer(name: str) -> Any:
 
 
 def load_model(name: str, schema: LabelSchema, **kwargs: Any) -> Any:
-    """``AutoModelForTokenClassification`` with the schema's id2label/label2id in its config."""
+    """``AutoModelForTokenClassification`` with the schema's id2label/label2id in its config.
+
+    transformers' own load report (a table with terminal colour codes) is replaced by one log
+    line when all it says is that a pretrained encoder got a new classification head; any
+    other missing, unexpected or resized weight is still logged as a warning.
+    """
     from transformers import AutoModelForTokenClassification
 
     name = os.path.expanduser(name)
     _check_reachable(name, "model")
     try:
-        return AutoModelForTokenClassification.from_pretrained(
-            name,
-            num_labels=schema.num_tags,
-            id2label=schema.id2label,
-            label2id=schema.label2id,
-            ignore_mismatched_sizes=True,
-            **kwargs,
-        )
+        with quiet_transformers():
+            model, info = AutoModelForTokenClassification.from_pretrained(
+                name,
+                num_labels=schema.num_tags,
+                id2label=schema.id2label,
+                label2id=schema.label2id,
+                ignore_mismatched_sizes=True,
+                output_loading_info=True,
+                **kwargs,
+            )
     except (OSError, ValueError) as exc:
         raise _explain(name, "model", exc) from None
+    for level, line in describe_loading(name, info):
+        log.log(level, "%s", line)
+    return model
+
+
+# weights a pretraining checkpoint has and a token classifier does not need
+_PRETRAINING_HEADS = ("lm_head.", "cls.predictions.", "cls.seq_relationship.", "pooler.")
+_CLASSIFIER = "classifier."
+
+
+def describe_loading(name: str, info: dict[str, Any]) -> list[tuple[int, str]]:
+    """Log lines for ``from_pretrained``'s loading info: the expected case (a new classifier,
+    the pretraining head left out) in one INFO line, anything else as a WARNING."""
+    missing = sorted(info.get("missing_keys", ()))
+    unexpected = sorted(info.get("unexpected_keys", ()))
+    mismatched = sorted(
+        str(k[0] if isinstance(k, tuple) else k) for k in info.get("mismatched_keys", ())
+    )
+    new_head = [k for k in missing if k.startswith(_CLASSIFIER)]
+    dropped = [k for k in unexpected if k.startswith(_PRETRAINING_HEADS)]
+    lines: list[tuple[int, str]] = []
+    if new_head or dropped:
+        lines.append(
+            (
+                logging.INFO,
+                f"{name}: the classification head is new ({len(new_head)} tensors, trained "
+                f"from scratch); {len(dropped)} tensors of the pretraining head are not used",
+            )
+        )
+    odd = {
+        "missing (randomly initialised)": [k for k in missing if k not in new_head],
+        "unexpected (not used)": [k for k in unexpected if k not in dropped],
+        "resized (randomly initialised)": [
+            k for k in mismatched if not k.startswith(_CLASSIFIER)
+        ],
+    }
+    for what, keys in odd.items():
+        if keys:
+            shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+            lines.append((logging.WARNING, f"{name}: weights {what}: {shown}"))
+    return lines
+
+
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """transformers' loading bars and load report silenced for the block, then restored: a
+    library prints nothing unless asked, and araevent says what matters in its own words."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def train_wordpiece(texts: Iterable[str], vocab_size: int = 2000, lowercase: bool = False) -> Any:

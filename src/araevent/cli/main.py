@@ -44,7 +44,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_hydra(command: str, overrides: list[str]) -> int:
     """Hand the overrides to the command's ``@hydra.main`` (which reads ``sys.argv``)."""
     from araevent.cli import train
+    from araevent.cli.overrides import unknown_setting
 
+    problem = unknown_setting(train.CONFIG_DIR, "train", overrides)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     entry = {"train": train.main}[command]
     saved = sys.argv
     sys.argv = [f"araevent {command}", *overrides]

@@ -18,14 +18,18 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
 from hydra.types import RunMode
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from araevent.evaluation.compare import FAILED_RUN
+from araevent.io.files import package_file
 from araevent.modeling import ModelLoadError
 from araevent.training import TrainResult, run_training
 
 log = logging.getLogger(__name__)
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
+# ${araevent_data:sample/train.jsonl}: a file shipped in the package, wherever it is installed
+OmegaConf.register_new_resolver("araevent_data", lambda name: str(package_file(name)), replace=True)
+SHARED_HINT = "point at the shared folder with ARAEVENT_SHARED=/path/to/shared or shared=/path"
 
 
 def train(cfg: DictConfig) -> TrainResult:
@@ -33,6 +37,7 @@ def train(cfg: DictConfig) -> TrainResult:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    check_shared_paths(cfg)
     result = run_training(
         data=_plain(cfg.data),
         model=_plain(cfg.model),
@@ -47,6 +52,20 @@ def train(cfg: DictConfig) -> TrainResult:
     print(f"metrics: {result.output_dir / 'metrics.json'}")
     print(f"report:  {result.output_dir / 'report.md'}")
     return result
+
+
+def check_shared_paths(cfg: DictConfig) -> None:
+    """A corpus or encoder expected under ``shared`` (``../shared`` unless set) that is not
+    there is an error saying how to point at the shared folder, before anything is loaded."""
+    shared = str(cfg.shared)
+    settings = {f"data.{split}": cfg.data.get(split) for split in ("train", "dev", "test")}
+    settings["model.name"] = cfg.model.name
+    for key, value in settings.items():
+        if isinstance(value, str) and value.startswith(shared) and not Path(value).exists():
+            where = "" if Path(shared).is_absolute() else f", read from {Path.cwd()}"
+            raise FileNotFoundError(
+                f"{key}: {value}: no such file or folder (shared={shared}{where}); {SHARED_HINT}"
+            )
 
 
 def _plain(node: DictConfig) -> Any:
@@ -66,8 +85,9 @@ def main(cfg: DictConfig) -> float | None:
     """Returns dev span F1 so that hydra sweepers can optimise it.
 
     Errors a user fixes from their message alone (a missing file, bad data, a model that cannot
-    be loaded, a bad value) end the run with that message, logged to the run's ``train.log``,
-    instead of hydra's traceback; ``HYDRA_FULL_ERROR=1`` gives the traceback back. In a
+    be loaded, a bad value) end the run with that message on stderr instead of hydra's
+    traceback (``HYDRA_FULL_ERROR=1`` gives the traceback back); a run that fails before
+    training starts leaves no folder behind, a later failure keeps its ``train.log``. In a
     multirun the message goes to the run's ``error.txt`` and the other runs go on; the summary
     lists the failed runs and the command exits with 1."""
     Path(cfg.output_dir, FAILED_RUN).unlink(missing_ok=True)  # from an earlier try
@@ -78,8 +98,30 @@ def main(cfg: DictConfig) -> float | None:
             raise
         log.error("%s", exc)
         if HydraConfig.get().mode != RunMode.MULTIRUN:
+            _remove_untrained_run(Path(cfg.output_dir))
             sys.exit(1)
         Path(cfg.output_dir, FAILED_RUN).write_text(f"{exc}\n", encoding="utf-8")
         return None
     dev = result.metrics.get("dev")
     return None if dev is None else float(dev["strict"]["micro"]["f1"])
+
+
+def _remove_untrained_run(folder: Path) -> None:
+    """A run that failed before training leaves nothing behind: only what hydra wrote for it
+    (``.hydra/`` and the log) is removed, and the folder only if that leaves it empty, so a
+    ``hydra.run.dir`` pointing at a folder with other files keeps them."""
+    if (folder / "checkpoints").exists():
+        return
+    import shutil
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        ours = isinstance(handler, logging.FileHandler)
+        if ours and Path(handler.baseFilename).parent == folder.resolve():  # type: ignore[attr-defined]
+            handler.close()
+            root.removeHandler(handler)
+
+    shutil.rmtree(folder / ".hydra", ignore_errors=True)
+    (folder / "train.log").unlink(missing_ok=True)
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()

@@ -82,3 +82,14 @@ def read_text(path: str | Path, *, strict: bool = True, report: LoadReport | Non
         if report is not None:
             report.add("invalid UTF-8 replaced", detail, path=source, line=line)
         return raw.decode("utf-8", errors="replace")
+
+
+def package_file(relative: str) -> Path:
+    """A file shipped inside the installed package (``sample/train.jsonl``): found through the
+    package, not the working folder, so the default corpus works from anywhere."""
+    from importlib.resources import files
+
+    path = Path(str(files("araevent").joinpath(relative)))
+    if not path.exists():
+        raise FileNotFoundError(f"{relative}: not in the installed araevent package ({path})")
+    return path

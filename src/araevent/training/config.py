@@ -1,0 +1,147 @@
+"""The settings of a training run: plain dataclasses that hydra instantiates from ``configs/``.
+
+Each is as usable from Python as from the command line, and each refuses, at construction,
+values the Hugging Face ``Trainer`` would accept and then misuse.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from araevent.data.labels import DEFAULT_LABELS, LabelSchema
+from araevent.io import ConllOptions, Corpus, load
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DataConfig:
+    """Where the splits are and how to read them. ``dev``/``test`` may be absent."""
+
+    train: str
+    dev: str | None = None
+    test: str | None = None
+    format: str | None = None
+    label_map: str | None = None
+    labels: Sequence[str] = DEFAULT_LABELS
+    mode: Literal["strict", "lenient"] = "strict"
+    nested: bool = False
+    limit: int | None = None  # first N documents of each split, for smoke runs
+
+    def __post_init__(self) -> None:
+        if self.limit is not None:
+            check_number("data.limit", self.limit, at_least=1, integer=True)
+
+    @property
+    def schema(self) -> LabelSchema:
+        return LabelSchema(tuple(self.labels))
+
+    def load(self, split: str) -> Corpus | None:
+        path = getattr(self, split)
+        if path is None:
+            return None
+        if not Path(path).exists():
+            where = "" if Path(path).is_absolute() else f" (read from {Path.cwd()})"
+            raise FileNotFoundError(f"data.{split}: {path}: no such file or folder{where}")
+        corpus = load(
+            path,
+            self.format,
+            mode=self.mode,
+            schema=self.schema,
+            label_map=self.label_map,
+            conll=ConllOptions(nested=self.nested),
+        )
+        for line in corpus.report.lines():
+            log.info("%s: %s", split, line)
+        if self.limit is not None and self.limit < len(corpus):
+            log.info(
+                "%s: first %d of %d documents kept (data.limit); counts above are for all",
+                split,
+                self.limit,
+                len(corpus),
+            )
+            corpus = Corpus(corpus.documents[: self.limit], corpus.report)
+        if not corpus:
+            raise ValueError(f"data.{split}: {path} holds no documents")
+        return corpus
+
+
+@dataclass
+class ModelConfig:
+    """A Hugging Face model name or folder; ``tiny`` builds a small random BERT offline."""
+
+    name: str = "tiny"
+    tiny_vocab_size: int = 2000
+    tiny_hidden_size: int = 64
+    tiny_layers: int = 2
+    tiny_heads: int = 2
+
+
+@dataclass
+class TrainerConfig:
+    """Optimisation settings; ``bf16="auto"`` uses bf16 where the hardware computes it natively
+    (see :func:`araevent.precision.bf16_choice`)."""
+
+    epochs: float = 10
+    max_steps: int = -1
+    batch_size: int = 16
+    eval_batch_size: int = 64
+    learning_rate: float = 5e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    scheduler: str = "linear"
+    gradient_accumulation_steps: int = 1
+    early_stopping_patience: int | None = 3
+    seed: int = 42
+    device: str = "auto"
+    bf16: bool | Literal["auto"] = "auto"
+    group_by_length: bool = True
+    logging_steps: int = 20
+    save_total_limit: int = 2
+    dataloader_num_workers: int = 0
+    resume_from_checkpoint: str | bool | None = None
+    tensorboard: bool = True
+    progress_bar: bool = True
+
+    def __post_init__(self) -> None:
+        """Refuse values the Trainer would accept and then misuse (0 epochs trains nothing and
+        still writes a model; a warm-up "ratio" of 1 or more is read as a number of steps)."""
+        check_number("trainer.max_steps", self.max_steps, integer=True)
+        check_number("trainer.epochs", self.epochs, above=0, allowed=self.max_steps > 0)
+        for name in ("batch_size", "eval_batch_size", "gradient_accumulation_steps"):
+            check_number(f"trainer.{name}", getattr(self, name), at_least=1, integer=True)
+        check_number("trainer.learning_rate", self.learning_rate, above=0)
+        check_number("trainer.weight_decay", self.weight_decay, at_least=0)
+        check_number("trainer.logging_steps", self.logging_steps, at_least=1, integer=True)
+        check_number("trainer.warmup_ratio", self.warmup_ratio, at_least=0)
+        if not self.warmup_ratio < 1:
+            raise ValueError(
+                f"trainer.warmup_ratio is a share of the steps, in [0, 1): {self.warmup_ratio}"
+            )
+        if self.bf16 not in (True, False, "auto"):
+            raise ValueError(f"trainer.bf16 must be true, false or auto, not {self.bf16!r}")
+
+
+def check_number(
+    name: str,
+    value: object,
+    *,
+    above: float | None = None,
+    at_least: float | None = None,
+    integer: bool = False,
+    allowed: bool = False,
+) -> None:
+    """A ValueError naming the setting unless ``value`` is a number in range (or ``allowed``)."""
+    kind = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise ValueError(f"{name} must be {'an integer' if integer else 'a number'}: {value!r}")
+    if allowed:
+        return
+    if above is not None and not value > above:
+        raise ValueError(f"{name} must be more than {above}: {value}")
+    if at_least is not None and not value >= at_least:
+        raise ValueError(f"{name} must be at least {at_least}: {value}")

@@ -1,0 +1,65 @@
+"""``run_training``: a run as a short sequence of named stages.
+
+Each stage is a function of its own module, testable alone; a recipe changes a config or adds
+a stage here, never a branch inside one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from araevent.evaluation.harness import EvaluationConfig
+from araevent.export import export_model
+from araevent.features import EncodingConfig
+from araevent.training.config import DataConfig, ModelConfig, TrainerConfig
+from araevent.training.model import check_fit, resume_checkpoint, starting_model
+from araevent.training.outputs import (
+    TrainResult,
+    evaluate_splits,
+    save_model_folder,
+    training_metrics,
+    write_reports,
+)
+from araevent.training.splits import encode_splits, load_splits
+from araevent.training.trainer import fit
+
+
+def run_training(
+    data: DataConfig,
+    model: ModelConfig,
+    encoding: EncodingConfig,
+    trainer: TrainerConfig,
+    output_dir: str | Path,
+    evaluation: EvaluationConfig | None = None,
+) -> TrainResult:
+    """Train, select the best checkpoint on dev span F1, save it, evaluate on dev and test.
+
+    Every input is read and checked before the model is built, and nothing is written to
+    ``output_dir`` before training starts. Each split's full evaluation (reports and
+    predictions) is written to ``output_dir/<split>``.
+    """
+    from transformers import set_seed
+
+    output_dir = Path(output_dir)
+    schema = data.schema
+    set_seed(trainer.seed)
+    corpora = load_splits(data)
+    checkpoint = resume_checkpoint(trainer.resume_from_checkpoint, output_dir)
+    texts = [d.text for d in corpora.train]
+    net, tokenizer = starting_model(model, schema, encoding, texts, trainer.seed, checkpoint)
+    check_fit(net, tokenizer, model, encoding, trainer)
+    train_split, dev_split = encode_splits(corpora, tokenizer, schema, encoding)
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    fitted = fit(net, tokenizer, train_split, dev_split, schema, trainer, output_dir, checkpoint)
+    model_dir = output_dir / "model"
+    if not save_model_folder(fitted, model_dir, data, model, encoding, corpora):
+        return TrainResult(output_dir, model_dir)  # another process of a distributed run
+    metrics = {"train": training_metrics(fitted, train_split, fitted.model.device)}
+    evaluations = evaluate_splits(
+        fitted, tokenizer, corpora, data, model, encoding, trainer, evaluation, output_dir
+    )
+    metrics.update({name: result.as_dict() for name, result in evaluations.items()})
+    write_reports(output_dir, data, model, metrics, evaluations)
+    export_model(model_dir, model_dir, metrics=metrics)  # adds the model card and figures
+    return TrainResult(output_dir, model_dir, metrics, evaluations)

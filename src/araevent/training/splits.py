@@ -1,0 +1,130 @@
+"""The splits of a run: loaded once, encoded into model windows, decoded back to Documents."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from araevent.data.document import Document
+from araevent.data.labels import LabelSchema
+from araevent.decoding import SpanDecoder
+from araevent.features import (
+    EncodingConfig,
+    FastTokenizer,
+    TokenizedDocument,
+    Window,
+    subtoken_labels,
+    tokenize_documents,
+    window_features,
+    windows,
+    word_tags,
+)
+from araevent.io import Corpus
+from araevent.training.config import DataConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Corpora:
+    """The loaded splits; every file is read (and checked) before any model is built."""
+
+    train: Corpus
+    dev: Corpus | None
+    test: Corpus | None
+
+    def evaluated(self) -> list[tuple[str, Corpus]]:
+        """The splits scored at the end of a run, by name."""
+        return [(name, c) for name, c in (("dev", self.dev), ("test", self.test)) if c]
+
+
+def load_splits(data: DataConfig) -> Corpora:
+    train = data.load("train")
+    if train is None:
+        raise ValueError("DataConfig.train is required")
+    return Corpora(train, data.load("dev"), data.load("test"))
+
+
+@dataclass
+class EncodedSplit:
+    """A split's documents, their tokenization and windows, in the dataset's row order."""
+
+    documents: list[Document]
+    tokenized: list[TokenizedDocument]
+    windows: list[Window]
+    rows: list[dict[str, list[int]]]
+    unseen_words: int = 0  # words the tokenizer gave no sub-token: the model never sees them
+    unseen_in_spans: int = 0  # of those, words inside gold spans: labels it cannot learn
+
+    @property
+    def tokens(self) -> int:
+        """Sub-tokens over all windows, special tokens included, padding excluded."""
+        return sum(len(row["input_ids"]) for row in self.rows)
+
+
+def encode_split(
+    documents: Sequence[Document],
+    tokenizer: FastTokenizer,
+    schema: LabelSchema,
+    config: EncodingConfig,
+) -> EncodedSplit:
+    tokenized = tokenize_documents(documents, tokenizer, config)
+    all_windows: list[Window] = []
+    rows = []
+    unseen = unseen_in_spans = 0
+    for i, doc in enumerate(tokenized):
+        mask = doc.unseen
+        if mask.any():  # rare: the tags are computed again only then
+            unseen += int(mask.sum())
+            unseen_in_spans += int((word_tags(doc, schema)[mask] != 0).sum())
+        labels = subtoken_labels(doc, schema, config.label_alignment)
+        for window in windows(doc, config, i):
+            all_windows.append(window)
+            row = window_features(doc, window, tokenizer, labels)
+            rows.append({**row, "length": [len(row["input_ids"])]})
+    return EncodedSplit(list(documents), tokenized, all_windows, rows, unseen, unseen_in_spans)
+
+
+def encode_splits(
+    corpora: Corpora, tokenizer: FastTokenizer, schema: LabelSchema, config: EncodingConfig
+) -> tuple[EncodedSplit, EncodedSplit | None]:
+    """Train and dev windows; words the tokenizer drops are counted and warned about."""
+    train = encode_split(corpora.train, tokenizer, schema, config)
+    dev = encode_split(corpora.dev, tokenizer, schema, config) if corpora.dev else None
+    log.info("train: %d documents, %d windows", len(train.documents), len(train.rows))
+    for name, split in (("train", train), ("dev", dev)):
+        if split is not None and split.unseen_words:
+            log.warning(
+                "%s: %d words have no sub-token of their own (a symbol the tokenizer drops) "
+                "and are always tagged O; %d of them are inside gold spans",
+                name,
+                split.unseen_words,
+                split.unseen_in_spans,
+            )
+    return train, dev
+
+
+def decode_split(
+    split: EncodedSplit, logits: np.ndarray, decoder: SpanDecoder, offset: int
+) -> list[Document]:
+    """Documents predicted from the eval loop's logits (rows in ``split.windows`` order)."""
+    per_doc: list[list[tuple[int, int, np.ndarray]]] = [[] for _ in split.documents]
+    for row, window in enumerate(split.windows):
+        body = logits[row, offset : offset + window.end - window.start]
+        per_doc[window.doc_index].append((window.start, window.end, body))
+    return [
+        decoder.decode_document(doc, tok, scored)
+        for doc, tok, scored in zip(split.documents, split.tokenized, per_doc, strict=True)
+    ]
+
+
+def to_dataset(split: EncodedSplit) -> Any:
+    """A ``datasets.Dataset`` of the split's windows, with the length the sampler groups by."""
+    from datasets import Dataset
+
+    rows = [{**row, "length": row["length"][0]} for row in split.rows]
+    return Dataset.from_list(rows)

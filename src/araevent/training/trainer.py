@@ -1,0 +1,223 @@
+"""The Hugging Face ``Trainer`` wired for span tagging: what is always true of an araevent run
+lives here, so a recipe only changes data, model or settings.
+
+Always true: checkpoints are chosen on strict span F1 over dev *documents*, decoded the way the
+predictor decodes; evaluation batches keep dataset order (each prediction row maps back to its
+window); the console shows an epoch table instead of raw log dicts.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from araevent.data.labels import LabelSchema
+from araevent.decoding import SpanDecoder
+from araevent.evaluation.spans import score_spans
+from araevent.training.config import TrainerConfig
+from araevent.training.console import StopNote, console_callbacks
+from araevent.training.splits import EncodedSplit, decode_split, to_dataset
+
+log = logging.getLogger("araevent.training")
+
+
+@dataclass
+class Fitted:
+    """A finished ``Trainer`` (best checkpoint loaded) and what the run learnt about itself."""
+
+    trainer: Any
+    seconds: float
+    loss: float
+    steps: int
+    curve: Any
+    stop: StopNote | None
+    bf16: bool
+
+    @property
+    def model(self) -> Any:
+        return self.trainer.model
+
+    def tokens_per_second(self, tokens_per_epoch: int) -> float | None:
+        """Sub-tokens (padding excluded) per second of training, evaluation left out."""
+        points = self.curve.points
+        if not points or points[-1]["train_seconds"] <= 0:
+            return None
+        epochs = points[-1]["epoch"] - self.curve.start_epoch
+        return float(tokens_per_epoch * epochs / points[-1]["train_seconds"])
+
+
+def use_bf16(setting: bool | str, device: Any) -> tuple[bool, str]:
+    """Whether to train in bf16, and why: ``auto`` asks the hardware."""
+    if setting != "auto":
+        return bool(setting), f"trainer.bf16={str(setting).lower()}"
+    from araevent.precision import bf16_choice
+
+    return bf16_choice(device)
+
+
+def training_arguments(
+    trainer: TrainerConfig, output_dir: Path, has_dev: bool, bf16: bool, cpu: bool
+) -> Any:
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
+        output_dir=str(output_dir / "checkpoints"),
+        num_train_epochs=trainer.epochs,
+        max_steps=trainer.max_steps,
+        per_device_train_batch_size=trainer.batch_size,
+        per_device_eval_batch_size=trainer.eval_batch_size,
+        learning_rate=trainer.learning_rate,
+        weight_decay=trainer.weight_decay,
+        warmup_steps=trainer.warmup_ratio,
+        lr_scheduler_type=trainer.scheduler,
+        gradient_accumulation_steps=trainer.gradient_accumulation_steps,
+        eval_strategy="epoch" if has_dev else "no",
+        save_strategy="epoch",
+        save_total_limit=trainer.save_total_limit,
+        load_best_model_at_end=has_dev,
+        metric_for_best_model="span_f1" if has_dev else None,
+        greater_is_better=True,
+        logging_steps=trainer.logging_steps,
+        report_to=["tensorboard"] if trainer.tensorboard else "none",
+        seed=trainer.seed,
+        bf16=bf16,
+        use_cpu=cpu,
+        train_sampling_strategy="group_by_length" if trainer.group_by_length else "random",
+        length_column_name="length",
+        dataloader_num_workers=trainer.dataloader_num_workers,
+        disable_tqdm=not trainer.progress_bar,
+    )
+
+
+def span_metric(dev: EncodedSplit, schema: LabelSchema, offset: int) -> Any:
+    """The ``compute_metrics`` that picks checkpoints: strict span scores of dev documents."""
+    decoder = SpanDecoder(schema)
+
+    def compute_metrics(prediction: Any) -> dict[str, float]:
+        predicted = decode_split(dev, np.asarray(prediction.predictions), decoder, offset)
+        scores = score_spans(dev.documents, predicted, schema.labels)
+        return {
+            "span_f1": scores.micro.f1,
+            "span_precision": scores.micro.precision,
+            "span_recall": scores.micro.recall,
+        }
+
+    return compute_metrics
+
+
+def fit(
+    net: Any,
+    tokenizer: Any,
+    train: EncodedSplit,
+    dev: EncodedSplit | None,
+    schema: LabelSchema,
+    settings: TrainerConfig,
+    output_dir: Path,
+    checkpoint: Path | None,
+) -> Fitted:
+    """Train ``net``; with a dev split, keep the checkpoint of best dev span F1."""
+    from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback
+
+    from araevent.learning_curve import learning_curve_callback
+    from araevent.modeling import quiet_transformers
+    from araevent.torch_runner import resolve_device
+
+    device = resolve_device(settings.device)
+    bf16, why = use_bf16(settings.bf16, device)
+    log.info("precision: %s (%s)", "bf16" if bf16 else "fp32", why)
+    args = training_arguments(settings, output_dir, dev is not None, bf16, device.type == "cpu")
+    patience = settings.early_stopping_patience if dev is not None else None
+    trainer_class = span_trainer_class()
+    curve = learning_curve_callback()
+    table, bar = console_callbacks(patience, lambda: hf_trainer.take_epoch_loss())
+    callbacks = [curve, table] + ([EarlyStoppingCallback(patience)] if patience else [])
+    hf_trainer = trainer_class(
+        model=net,
+        args=args,
+        data_collator=DataCollatorForTokenClassification(
+            tokenizer, pad_to_multiple_of=8 if device.type == "cuda" else None
+        ),
+        train_dataset=to_dataset(train),
+        eval_dataset=to_dataset(dev) if dev else None,
+        processing_class=tokenizer,
+        compute_metrics=(
+            span_metric(dev, schema, 0 if tokenizer.cls_token_id is None else 1) if dev else None
+        ),
+        callbacks=callbacks,
+    )
+    hf_trainer.replace_console(bar)
+    started = time.perf_counter()
+    with quiet_transformers():  # no "Writing model shards" bar or checkpoint chatter per epoch
+        output = hf_trainer.train(
+            resume_from_checkpoint=None if checkpoint is None else str(checkpoint)
+        )
+    return Fitted(
+        hf_trainer,
+        time.perf_counter() - started,
+        output.training_loss,
+        output.global_step,
+        curve,
+        table.stop,
+        bf16,
+    )
+
+
+def span_trainer_class() -> type:
+    """``Trainer`` with two changes: evaluation batches keep dataset order, and the mean
+    training loss of each epoch is kept for the console table.
+
+    With ``train_sampling_strategy="group_by_length"`` transformers also length-groups (and so
+    shuffles) evaluation batches; our metric maps each prediction row back to its window, so
+    evaluation must stay sequential.
+    """
+    import torch
+    from torch.utils.data import SequentialSampler
+    from transformers import PrinterCallback, ProgressCallback, Trainer
+
+    class SpanTrainer(Trainer):
+        _loss_sum: Any = None
+        _loss_batches = 0
+
+        def _get_eval_sampler(self, eval_dataset: Any) -> Any:
+            return None if eval_dataset is None else SequentialSampler(eval_dataset)
+
+        def compute_loss(
+            self,
+            model: Any,
+            inputs: Any,
+            return_outputs: bool = False,
+            num_items_in_batch: Any = None,
+        ) -> Any:
+            result = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            if model.training:  # a tensor sum: no device sync per step
+                loss = (result[0] if isinstance(result, tuple) else result).detach().float()
+                # with the batch's token count the model already divides by the whole
+                # accumulated batch; otherwise each micro-batch is a mean of its own
+                scaled = self.model_accepts_loss_kwargs and num_items_in_batch is not None
+                if not scaled:
+                    loss = loss / self.args.gradient_accumulation_steps
+                self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
+                self._loss_batches += 1
+            return result
+
+        def take_epoch_loss(self) -> float | None:
+            """The mean loss per optimiser step since the last call (None if none ran)."""
+            if not self._loss_batches:
+                return None
+            steps = self._loss_batches / self.args.gradient_accumulation_steps
+            mean = float(torch.as_tensor(self._loss_sum).item()) / steps
+            self._loss_sum, self._loss_batches = None, 0
+            return mean
+
+        def replace_console(self, bar: Any) -> None:
+            """transformers' log printing out, araevent's bar in (when bars are on)."""
+            self.remove_callback(PrinterCallback)
+            if self.pop_callback(ProgressCallback) is not None:
+                self.add_callback(bar)
+
+    return SpanTrainer
