@@ -108,7 +108,7 @@ def test_predictions_are_scored_as_written_even_when_the_gold_is_repaired(
     metrics = score_one(tmp_path, text, gold, predicted)
     assert metrics["strict"]["micro"]["tp"] == 0 and metrics["strict"]["micro"]["fp"] == 2
     assert metrics["meta"]["gold_loading"] == "span not aligned to words: 1"
-    assert metrics["meta"]["predictions_loading"] == "read as written"
+    assert metrics["meta"]["predictions_loading"] == "nothing skipped, repaired or mapped"
     report = (tmp_path / "eval" / "report.md").read_text(encoding="utf-8")
     assert "gold_loading: `span not aligned to words: 1`" in report
 
@@ -167,6 +167,11 @@ def test_training_writes_an_evaluation_folder_per_split(tiny_run: TrainResult) -
     for name in ("metrics.json", "report.md", "report.html", "predictions.jsonl"):
         assert (folder / name).is_file(), name
     assert len(load(folder / "predictions.jsonl")) == len(load(SAMPLE / "dev.jsonl"))
+    # Gold that loaded cleanly: worded so it does not read as a note about predictions.
+    meta = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))["meta"]
+    assert meta["gold_loading"] == "nothing skipped, repaired or mapped"
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert '<dt>gold_loading</dt><dd><bdi dir="auto">nothing skipped, repaired or mapped' in page
 
 
 def test_evaluate_gives_the_training_runs_figures_and_compare_tests_them(

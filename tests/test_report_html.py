@@ -1,9 +1,12 @@
-"""The HTML evaluation report: offline, right-to-left, injection-proof, offsets right in JS."""
+"""The HTML evaluation report: offline, Arabic right-to-left in a left-to-right page,
+injection-proof, offsets right in JS."""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -129,11 +132,104 @@ def utf16_slice(text: str, start: int, end: int) -> str:
     return units[2 * start : 2 * end].decode("utf-16-le")
 
 
-def test_page_is_right_to_left_utf8(page: str) -> None:
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    parent: Element | None
+    children: list[Element] = field(default_factory=list)
+
+    @property
+    def classes(self) -> list[str]:
+        return self.attrs.get("class", "").split()
+
+    def ancestors(self) -> list[Element]:
+        out, node = [], self.parent
+        while node is not None:
+            out.append(node)
+            node = node.parent
+        return out
+
+    def walk(self) -> list[Element]:
+        return [self, *(e for child in self.children for e in child.walk())]
+
+
+VOID = {"meta", "input", "br", "img", "hr", "link"}
+
+
+class TreeBuilder(HTMLParser):
+    """The page's element tree, enough to see which element sits inside which."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.root = Element("#document", {}, None)
+        self.open = self.root
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {k: v or "" for k, v in attrs}, self.open)
+        self.open.children.append(element)
+        if tag not in VOID:
+            self.open = element
+
+    def handle_endtag(self, tag: str) -> None:
+        node: Element | None = self.open
+        while node is not None and node.tag != tag:
+            node = node.parent
+        assert node is not None and node.parent is not None, f"stray </{tag}>"
+        self.open = node.parent
+
+
+def tree(page: str) -> list[Element]:
+    builder = TreeBuilder()
+    builder.feed(page)
+    builder.close()
+    return builder.root.walk()[1:]
+
+
+def test_page_is_utf8_with_arabic_fonts(page: str) -> None:
     assert page.startswith("<!DOCTYPE html>")
-    assert '<html lang="ar" dir="rtl">' in page
     assert '<meta charset="utf-8">' in page
     assert '"Noto Naskh Arabic"' in page
+
+
+def test_page_reads_left_to_right_and_only_arabic_text_right_to_left(page: str) -> None:
+    """English headings and tables read in order ("label precision recall"), not mirrored;
+    the document lines and quoted spans, which the script clones from the template, are
+    Arabic and right-to-left."""
+    elements = tree(page)
+    root = elements[0]
+    assert (root.tag, root.attrs["dir"], root.attrs["lang"]) == ("html", "ltr", "en")
+    rtl = [e for e in elements if e.attrs.get("dir") == "rtl"]
+    assert sorted(e.classes[0] for e in rtl) == ["quote", "text"]
+    for element in rtl:
+        assert element.attrs["lang"] == "ar"
+        assert element.parent is not None and element.parent.attrs["id"] == "doc-parts"
+    assert 'part("text")' in page and 'part("quote")' in page
+
+
+def test_tables_and_headings_sit_in_no_right_to_left_element(page: str) -> None:
+    checked = [e for e in tree(page) if e.tag in ("table", "h1", "h2", "form", "dl")]
+    assert len(checked) == 1 + 1 + 5 + 1 + 3  # h1, meta list, sections, filters, tables
+    for element in checked:
+        assert all(a.attrs.get("dir", "ltr") == "ltr" for a in element.ancestors())
+
+
+def test_summary_blocks_share_one_grid_and_documents_take_the_width(page: str) -> None:
+    """Side by side on a wide window instead of four narrow blocks down one edge."""
+    elements = tree(page)
+    (grid,) = [e for e in elements if "summary" in e.classes]
+    headings = [e for e in elements if e.tag == "h2"]
+    inside = [h for h in headings if grid in h.ancestors()]
+    assert len(inside) == 4 and len(headings) == 5
+    assert re.search(r"\.summary \{ display: grid;", page)
+
+
+def test_a_label_tag_never_wraps_away_from_its_span(page: str) -> None:
+    """The script puts a span's last word and its tag into the one no-wrap unit."""
+    (keep,) = [e for e in tree(page) if "keep" in e.classes]
+    assert keep.parent is not None and keep.parent.attrs["id"] == "doc-parts"
+    assert re.search(r"\.keep \{ white-space: nowrap; \}", page)
+    assert "keep.append(text.slice(cut), tag(label))" in page
 
 
 def test_page_is_self_contained(page: str) -> None:
@@ -211,7 +307,7 @@ def test_labels_scores_and_counts_appear(page: str) -> None:
 
 def test_error_counts_and_filters_are_offered(page: str) -> None:
     for kind, count in report_data()["error_counts"].items():
-        assert re.search(rf"<bdi dir=\"ltr\">{kind}</bdi></th><td>{count}</td>", page)
+        assert re.search(rf"<th scope=\"row\">{kind}</th><td>{count}</td>", page)
         assert f'<option value="{kind}">' in page
     assert '<option value="any">any error</option>' in page
     assert 'id="filter-errors"' in page and 'id="filter-id"' in page

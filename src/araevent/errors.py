@@ -86,11 +86,14 @@ class LoadReport:
         return not self.problems and not self.labels_dropped
 
     def summary(self) -> str:
-        """One line for reports: each repair, skip and label policy with its count."""
+        """One line for reports: each repair, skip and label policy with its count.
+
+        When there is none the line says so in words true of gold and predictions alike.
+        """
         parts = [f"{kind}: {n}" for kind, n in sorted(self.problems.items())]
         parts += [f"label mapped {label}: {n}" for label, n in sorted(self.labels_mapped.items())]
         parts += [f"label dropped {label}: {n}" for label, n in sorted(self.labels_dropped.items())]
-        return "; ".join(parts) or "read as written"
+        return "; ".join(parts) or "nothing skipped, repaired or mapped"
 
     def lines(self) -> list[str]:
         """Human-readable summary, one finding per line (empty when nothing happened)."""

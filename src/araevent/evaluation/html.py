@@ -12,6 +12,11 @@ APIs and ``textContent``, so document text is never parsed as HTML.
 Span offsets in the input are Python string indices (code points); JavaScript strings index
 UTF-16 code units, and an emoji or any other astral character counts twice there. Offsets are
 therefore converted to UTF-16 before they are embedded, and the embedded JSON says so.
+
+The page itself is left-to-right, like its English headings and tables; only the Arabic text
+(document lines and quoted spans) is right-to-left, marked ``dir="rtl" lang="ar"`` on the
+elements that hold it. Those elements are prototypes in a ``<template>`` that the script clones,
+so their direction is written once, in the HTML, where it can be read and tested.
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ UI_FONTS: Final = '"Segoe UI", Tahoma, "DejaVu Sans", "Noto Sans Arabic", sans-s
 
 
 def render_html(data: Mapping[str, Any]) -> str:
-    """A self-contained right-to-left HTML report page for one evaluation.
+    """A self-contained HTML report page for one evaluation.
 
     ``data`` holds ``title``, ``meta``, ``labels``, ``scores`` (strict span scores: ``micro``,
     ``macro_f1``, ``per_label``), ``confusion`` (``labels`` and ``matrix``, gold rows by
@@ -75,20 +80,25 @@ def render_html(data: Mapping[str, Any]) -> str:
         "colours": {label: _colour(label) for label in labels},
         "documents": [_document_payload(doc) for doc in data["documents"]],
     }
+    summary = [
+        _section("Span scores (strict)", _scores_table(data["scores"], labels)),
+        _section("Precision, recall and F1 per label", _bar_chart(data["scores"], labels)),
+        _section("Confusion matrix", _confusion_table(data["confusion"])),
+        _section("Errors", _error_counts_table(data["error_counts"], kinds)),
+    ]
     body = "\n".join(
         [
             f"<header><h1>{title}</h1>{_meta_list(data['meta'])}</header>",
-            _section("Span scores (strict)", _scores_table(data["scores"], labels)),
-            _section("Precision, recall and F1 per label", _bar_chart(data["scores"], labels)),
-            _section("Confusion matrix", _confusion_table(data["confusion"])),
-            _section("Errors", _error_counts_table(data["error_counts"], kinds)),
+            # Side by side where the window allows: one narrow table per full-width row would
+            # leave most of a wide screen empty.
+            '<div class="summary">\n' + "\n".join(summary) + "\n</div>",
             _section("Documents", _documents_shell(labels, kinds)),
             f'<script type="application/json" id="report-data">{_script_json(payload)}</script>',
             f"<script>{_SCRIPT}</script>",
         ]
     )
     return (
-        '<!DOCTYPE html>\n<html lang="ar" dir="rtl">\n<head>\n<meta charset="utf-8">\n'
+        '<!DOCTYPE html>\n<html lang="en" dir="ltr">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
@@ -163,7 +173,6 @@ def _bar_chart(scores: Mapping[str, Any], labels: Sequence[str]) -> str:
     """Grouped bars of P, R and F1 per label and micro, as inline SVG drawn here.
 
     Drawn in Python rather than in the script so the chart shows even with scripts disabled.
-    The SVG is left-to-right: a chart's axis reads the same way in any language.
     """
     per_label = scores["per_label"]
     groups = [(label, per_label[label]) for label in labels if label in per_label]
@@ -201,9 +210,9 @@ def _bar_chart(scores: Mapping[str, Any], labels: Sequence[str]) -> str:
     height = top + plot_h + bottom
     return (
         f'<figure class="chart"><svg role="img" aria-label="precision, recall and F1 per label" '
-        f'dir="ltr" direction="ltr" width="{width:g}" height="{height}" '
+        f'width="{width:g}" height="{height}" '
         f'viewBox="0 0 {width:g} {height}">{"".join(parts)}</svg>'
-        f'<figcaption class="legend" dir="ltr">{legend}</figcaption></figure>'
+        f'<figcaption class="legend">{legend}</figcaption></figure>'
     )
 
 
@@ -247,9 +256,9 @@ def _confusion_table(confusion: Mapping[str, Any]) -> str:
 
 def _error_counts_table(counts: Mapping[str, Any], kinds: Sequence[str]) -> str:
     rows = "".join(
-        f'<tr><th scope="row"><bdi dir="ltr">{html.escape(kind)}</bdi></th>'
+        f'<tr><th scope="row">{html.escape(kind)}</th>'
         f"<td>{int(counts.get(kind, 0))}</td>"
-        f'<td class="note" dir="ltr">{html.escape(ERROR_KINDS.get(kind, ""))}</td></tr>'
+        f'<td class="note">{html.escape(ERROR_KINDS.get(kind, ""))}</td></tr>'
         for kind in kinds
     )
     return (
@@ -260,7 +269,9 @@ def _error_counts_table(counts: Mapping[str, Any], kinds: Sequence[str]) -> str:
 
 
 def _documents_shell(labels: Sequence[str], kinds: Sequence[str]) -> str:
-    """The legend, the filter controls and an empty list that the script fills."""
+    """The legend, the filter controls, an empty list that the script fills, and the prototypes
+    it fills it with: the right-to-left holders of Arabic text, and the unit that keeps a span's
+    last word and its label tag on one line."""
     legend = "".join(
         f'<span><mark class="span" style="--c: {_colour(label)}">{html.escape(label)}</mark></span>'
         for label in labels
@@ -278,8 +289,8 @@ def _documents_shell(labels: Sequence[str], kinds: Sequence[str]) -> str:
     options = "".join(
         f'<option value="{html.escape(kind)}">{html.escape(kind)}</option>' for kind in kinds
     )
-    return f"""<div class="legend" dir="ltr">{legend}</div>
-<form class="filters" dir="ltr" onsubmit="return false">
+    return f"""<div class="legend">{legend}</div>
+<form class="filters" onsubmit="return false">
 <fieldset id="filter-labels"><legend>labels</legend>{boxes}</fieldset>
 <label>error kind <select id="filter-kind"><option value="all">all documents</option>
 <option value="any">any error</option>{options}</select></label>
@@ -290,7 +301,9 @@ def _documents_shell(labels: Sequence[str], kinds: Sequence[str]) -> str:
 <output id="doc-count">showing 0 of 0 documents</output>
 </form>
 <noscript>The documents are rendered by a script; enable JavaScript to see them.</noscript>
-<div id="doc-list"></div>"""
+<div id="doc-list"></div>
+<template id="doc-parts"><div class="text" dir="rtl" lang="ar"></div>\
+<bdi class="quote" dir="rtl" lang="ar"></bdi><span class="keep"></span></template>"""
 
 
 def _document_payload(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -341,14 +354,17 @@ def _script_json(payload: Mapping[str, Any]) -> str:
 _STYLE: Final = f"""
 :root {{ --fg: #1b1b1b; --muted: #5f5f5f; --line: #d9d9d9; --err: {ERROR_COLOUR}; }}
 body {{ font-family: {UI_FONTS}; color: var(--fg); background: #fff; margin: 0 auto;
-  max-width: 1200px; padding: 1rem 1.5rem 4rem; line-height: 1.6; }}
+  max-width: 1600px; padding: 1rem 1.5rem 4rem; line-height: 1.6; }}
+.summary {{ display: grid; gap: 0 3rem; align-items: start;
+  grid-template-columns: repeat(auto-fit, minmax(min(100%, 34rem), 1fr)); }}
+.summary section {{ min-width: 0; overflow-x: auto; }}
 h1 {{ font-size: 1.6rem; margin: .3rem 0 .5rem; }}
 h2 {{ font-size: 1.2rem; margin: 2rem 0 .6rem; padding-bottom: .2rem;
   border-bottom: 1px solid var(--line); }}
 dl.meta {{ display: grid; grid-template-columns: max-content 1fr; gap: 0 1rem; margin: 0;
   font-size: .9rem; }}
 dl.meta dt {{ color: var(--muted); }}
-dl.meta dd {{ margin: 0; }}
+dl.meta dd {{ margin: 0; overflow-wrap: anywhere; }}
 table {{ border-collapse: collapse; }}
 th, td {{ border: 1px solid var(--line); padding: .25rem .7rem; }}
 thead th {{ background: #f4f4f4; font-weight: 600; }}
@@ -397,6 +413,7 @@ article.doc header {{ display: flex; gap: 1rem; align-items: baseline; font-size
 .side {{ color: var(--muted); font-size: .8rem; padding-top: .65rem; }}
 .text, .quote {{ font-family: {ARABIC_FONTS}; }}
 .text {{ font-size: 1.15rem; line-height: 2.4; white-space: pre-wrap; }}
+.keep {{ white-space: nowrap; }}
 table.doc-errors {{ font-size: .9rem; margin: .3rem 0 .2rem; }}
 table.doc-errors td {{ padding: .1rem .6rem; }}
 .kind {{ font-family: "DejaVu Sans Mono", Consolas, monospace; color: var(--err); }}
@@ -419,6 +436,8 @@ _SCRIPT: Final = r"""
   const next = document.getElementById("page-next");
   let page = 0;
 
+  const parts = document.getElementById("doc-parts").content;
+  const part = (cls) => parts.querySelector("." + cls).cloneNode(false);
   const el = (tag, cls, text) => {
     const node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -431,6 +450,15 @@ _SCRIPT: Final = r"""
     node.dir = "ltr";
     node.style.setProperty("--c", data.colours[label]);
     return node;
+  };
+  // The span's last word and its tag go into one unit that does not wrap, so a line never
+  // ends between a span and its label; the words before may still wrap as usual.
+  const labelled = (holder, text, label) => {
+    const cut = text.search(/\S*\s*$/);
+    const keep = part("keep");
+    keep.append(text.slice(cut), tag(label));
+    holder.append(text.slice(0, cut), keep);
+    return holder;
   };
 
   const readFilters = () => {
@@ -474,8 +502,7 @@ _SCRIPT: Final = r"""
   };
 
   const renderLine = (doc, side, f) => {
-    const line = el("div", "text");
-    line.dir = "rtl";
+    const line = part("text");
     const kinds = kindsBySpan(doc.errors, side);
     const spans = doc[side].slice().sort((a, b) => a[0] - b[0]);
     let cursor = 0;
@@ -483,7 +510,7 @@ _SCRIPT: Final = r"""
       const [start, end, label] = span;
       if (start < cursor) continue;  // overlapping spans cannot both be drawn inline
       line.append(doc.text.slice(cursor, start));
-      const mark = el("mark", "span", doc.text.slice(start, end));
+      const mark = labelled(el("mark", "span"), doc.text.slice(start, end), label);
       mark.style.setProperty("--c", data.colours[label]);
       if (!f.checked.has(label)) mark.classList.add("muted");
       const spanKinds = kinds.get(spanKey(span)) || [];
@@ -497,7 +524,6 @@ _SCRIPT: Final = r"""
       }
       if (spanKinds.length) tip.push("error: " + spanKinds.join(", "));
       mark.title = tip.join(" · ");
-      mark.append(tag(label));
       line.append(mark);
       cursor = end;
     }
@@ -510,9 +536,7 @@ _SCRIPT: Final = r"""
     if (span === null) {
       cell.append(el("span", "none", "—"));
     } else {
-      const quote = el("bdi", "quote", "«" + doc.text.slice(span[0], span[1]) + "»");
-      quote.dir = "rtl";
-      cell.append(quote, " ", tag(span[2]));
+      cell.append(labelled(part("quote"), "«" + doc.text.slice(span[0], span[1]) + "»", span[2]));
     }
     return cell;
   };
@@ -521,10 +545,8 @@ _SCRIPT: Final = r"""
     const article = el("article", "doc");
     const header = el("header");
     const id = el("bdi", "doc-id", doc.id);
-    id.dir = "ltr";
     const stats = el("span", "", doc.gold.length + " gold · " + doc.predicted.length +
       " predicted · " + doc.errors.length + " errors");
-    stats.dir = "ltr";
     header.append(id, stats);
     const lines = el("div", "lines");
     lines.append(el("div", "side", "gold"), renderLine(doc, "gold", f),
@@ -537,9 +559,8 @@ _SCRIPT: Final = r"""
       table.append(head);
       for (const error of doc.errors) {
         const row = el("tr");
-        const kind = el("td", "kind", error.kind);
-        kind.dir = "ltr";
-        row.append(kind, spanCell(doc, error.gold), spanCell(doc, error.predicted));
+        row.append(el("td", "kind", error.kind), spanCell(doc, error.gold),
+                   spanCell(doc, error.predicted));
         table.append(row);
       }
       article.append(table);
