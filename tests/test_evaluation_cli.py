@@ -162,6 +162,17 @@ def test_data_stats_fails_when_nothing_could_be_read(
     assert f"{conll}: no document could be read (2 problems, first {conll}:1:" in err
 
 
+def test_the_scheme_option_takes_any_case_and_lists_the_names_on_a_typo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conll = write(tmp_path / "x.conll", "قوات B-ACTOR\nالنظام E-ACTOR\nفي O\nحلب S-PLACE\n")
+    assert main(["data", "stats", str(conll), "--scheme", "iobes", "--strict"]) == 0
+    assert "problems: none" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["data", "stats", str(conll), "--scheme", "IOE"])
+    assert "expected one of IOB1, IOB2, IOBES, BILOU" in capsys.readouterr().err
+
+
 def test_training_writes_an_evaluation_folder_per_split(tiny_run: TrainResult) -> None:
     folder = tiny_run.output_dir / "dev"
     for name in ("metrics.json", "report.md", "report.html", "predictions.jsonl"):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from araevent import DataFormatError, LabelSchema
+from araevent import DataFormatError, Document, LabelSchema, Span
 from araevent.io import ConllOptions, load, save
 from tests.conftest import write
 
@@ -186,3 +186,16 @@ def test_standard_input_is_read_as_jsonl_or_the_given_format_and_named_in_errors
         load("-", "conll")
     with pytest.raises(ValueError, match="cannot come on stdin"):
         load("-", "brat")
+
+
+@pytest.mark.parametrize("name", ["IOB", "BIO", "iob 2", ""])
+def test_a_name_that_is_not_a_scheme_is_refused_with_the_valid_ones(
+    tmp_path: Path, name: str
+) -> None:
+    """A typo once fell through to BILOU and wrote L-/U- tags without a word."""
+    valid = "expected one of IOB1, IOB2, IOBES, BILOU"
+    with pytest.raises(ValueError, match=f"unknown tag scheme {name!r}; {valid}"):
+        save([Document("a", TEXT, (Span(0, 4, "TRIGGER"),))], tmp_path / "out.conll", scheme=name)
+    assert not (tmp_path / "out.conll").exists()  # refused before the file is opened
+    with pytest.raises(ValueError, match=valid):
+        ConllOptions(scheme=name)

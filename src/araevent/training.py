@@ -58,6 +58,7 @@ class DataConfig:
     labels: Sequence[str] = DEFAULT_LABELS
     mode: Literal["strict", "lenient"] = "strict"
     nested: bool = False
+    scheme: str | None = None  # CoNLL tag scheme in any case; None: detected per file
     limit: int | None = None  # first N documents of each split, for smoke runs
 
     def __post_init__(self) -> None:
@@ -81,7 +82,7 @@ class DataConfig:
             mode=self.mode,
             schema=self.schema,
             label_map=self.label_map,
-            conll=ConllOptions(nested=self.nested),
+            conll=ConllOptions(nested=self.nested, scheme=self.scheme),
         )
         for line in corpus.report.lines():
             log.info("%s: %s", split, line)

@@ -36,7 +36,10 @@ def add_load_options(parser: argparse.ArgumentParser, lenient_default: bool = Tr
         help="CoNLL: every column after the token is a tag layer (Wojood)",
     )
     parser.add_argument(
-        "--scheme", choices=[s.value for s in Scheme], help="CoNLL tag scheme (default: detected)"
+        "--scheme",
+        type=_scheme,
+        metavar="{" + ",".join(s.value for s in Scheme) + "}",
+        help="CoNLL tag scheme, any case (default: detected)",
     )
     parser.add_argument(
         "--documents",
@@ -46,6 +49,14 @@ def add_load_options(parser: argparse.ArgumentParser, lenient_default: bool = Tr
     )
     parser.add_argument("--token-col", type=int, default=0)
     parser.add_argument("--tag-col", type=int, default=-1)
+
+
+def _scheme(value: str) -> Scheme:
+    """An argparse type: a scheme name in any case; argparse shows the names on a typo."""
+    try:
+        return Scheme.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def load_corpus(
@@ -64,7 +75,7 @@ def load_corpus(
         token_col=args.token_col,
         tag_col=args.tag_col,
         nested=args.nested,
-        scheme=Scheme(args.scheme) if args.scheme else None,
+        scheme=args.scheme,
         documents=args.documents,
     )
     lenient = getattr(args, "lenient", False) or not getattr(args, "strict", True)
