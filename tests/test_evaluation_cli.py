@@ -162,6 +162,30 @@ def test_data_stats_fails_when_nothing_could_be_read(
     assert f"{conll}: no document could be read (2 problems, first {conll}:1:" in err
 
 
+def test_data_stats_reports_what_a_load_would_otherwise_pass_over(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A repeated document id and a brat .ann without its text: errors with --strict,
+    counted without it."""
+    record = {"id": "a", "text": "قصفت الرقة"}
+    repeated = write(tmp_path / "docs.jsonl", (json.dumps(record, ensure_ascii=False) + "\n") * 2)
+    assert main(["data", "stats", str(repeated), "--strict"]) == 1
+    err = capsys.readouterr().err
+    where = f"{repeated}:2 (document 'a')"
+    assert err == f"error: {where}: duplicate document id: 'a' was read at {repeated}:1\n"
+    assert main(["data", "stats", str(repeated)]) == 0
+    assert "  duplicate document id: 1\n" in capsys.readouterr().out
+    brat = tmp_path / "brat"
+    write(brat / "a.txt", "قصفت")
+    write(brat / "a.ann", "T1\tTRIGGER 0 4\tقصفت\n")
+    orphan = write(brat / "b.ann", "T1\tPLACE 0 5\tالرقة\n")
+    assert main(["data", "stats", str(brat), "--strict"]) == 1
+    assert f"error: {orphan}: brat file without its pair: no b.txt" in capsys.readouterr().err
+    assert main(["data", "stats", str(brat)]) == 0
+    out = capsys.readouterr().out
+    assert "problems: none" not in out and "  brat file without its pair: 1\n" in out
+
+
 def test_the_scheme_option_takes_any_case_and_lists_the_names_on_a_typo(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -267,7 +267,12 @@ def _build(
         else [RawSpan(span.start, span.end, span.label, line) for _, span, line in layered]
     )
     return builder.build(
-        doc_id, text, raw, {"source": str(builder.path), "line": doc.line}, labels_mapped=True
+        doc_id,
+        text,
+        raw,
+        {"source": str(builder.path), "line": doc.line},
+        doc.line,
+        labels_mapped=True,
     )
 
 
