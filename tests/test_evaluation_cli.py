@@ -162,6 +162,15 @@ def test_data_stats_fails_when_nothing_could_be_read(
     assert f"{conll}: no document could be read (2 problems, first {conll}:1:" in err
 
 
+def test_data_stats_on_an_empty_file_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Zero documents would otherwise print a table of zeros and "problems: none"."""
+    empty = write(tmp_path / "empty.jsonl", "")
+    assert main(["data", "stats", str(empty)]) == 1
+    assert capsys.readouterr().err == f"error: no documents in {empty}\n"
+
+
 def test_data_stats_reports_what_a_load_would_otherwise_pass_over(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
