@@ -206,6 +206,19 @@ def test_the_scheme_option_takes_any_case_and_lists_the_names_on_a_typo(
     assert "expected one of IOB1, IOB2, IOBES, BILOU" in capsys.readouterr().err
 
 
+def test_an_out_that_is_a_file_is_refused_before_scoring(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not a traceback after the whole evaluation: one line, and nothing run."""
+    taken = write(tmp_path / "taken", "")
+    gold = str(SAMPLE / "dev.jsonl")
+    commands = [["evaluate", "--model", str(tiny_run.model_dir), gold], ["score", gold, gold]]
+    for command in commands:
+        assert main([*command, "--out", str(taken)]) == 1
+        out, err = capsys.readouterr()
+        assert out == "" and err == f"error: {taken} is a file; the output here is a folder\n"
+
+
 def test_training_writes_an_evaluation_folder_per_split(tiny_run: TrainResult) -> None:
     folder = tiny_run.output_dir / "dev"
     for name in ("metrics.json", "report.md", "report.html", "predictions.jsonl"):

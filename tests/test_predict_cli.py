@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -190,3 +192,45 @@ def test_an_empty_input_is_said_on_stderr(
     assert main(["predict", "--model", str(tiny_run.model_dir), str(empty), str(source)]) == 0
     out, err = capsys.readouterr()
     assert len(out.splitlines()) == 1 and err.startswith(f"warning: no documents in {empty}\n")
+
+
+@pytest.mark.parametrize("format", ["jsonl", "brat"])
+def test_an_output_under_a_file_is_one_line_before_the_model_is_loaded(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str], format: str
+) -> None:
+    blocker = write(tmp_path / "file", "")
+    source = write(tmp_path / "in.txt", LINES[0] + "\n")
+    args = ["predict", "--model", str(tiny_run.model_dir), str(source), "--format", format]
+    assert main([*args, "-o", str(blocker / "x")]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: cannot write {blocker / 'x'}: {blocker} is a file, not a folder\n"
+
+
+def test_the_onnx_backend_without_onnxruntime_names_the_extra(
+    tiny_run: TrainResult,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    model = shutil.copytree(tiny_run.model_dir, tmp_path / "model")
+    write(model / "model.onnx", b"")  # never read: the import fails first
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if the extra were not installed
+    source = write(tmp_path / "in.txt", LINES[0] + "\n")
+    for command in (["predict", str(source)], ["evaluate", str(SAMPLE / "dev.jsonl")]):
+        assert main([*command, "--model", str(model), "--backend", "onnx"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1, err
+        assert 'pip install "araevent[onnx]"' in err
+
+
+def test_quantizing_without_onnxruntime_names_the_extra_before_any_work(
+    tiny_run: TrainResult,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    out = tmp_path / "exported"
+    assert main(["export", str(tiny_run.output_dir), str(out), "--quantize", "int8"]) == 1
+    assert 'pip install "araevent[onnx]"' in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # neither OUT nor a staging folder was made

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from araevent.cli.loading import add_model_options, load_predictor
+from araevent.cli.loading import add_model_options, check_output, load_predictor
 from araevent.data.document import Document, Span
 from araevent.data.text import replace_surrogates
 from araevent.errors import DataFormatError
@@ -140,18 +140,23 @@ def _read_inputs(files: list[str], input_format: str) -> list[tuple[str, str]]:
     return out
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse options that cannot work, before the model is loaded."""
+    if args.format == "brat" and not args.output:
+        raise ValueError("--format brat writes a folder: give it with --output")
+    if args.events and args.format != "jsonl":
+        raise ValueError("--events adds records to JSONL output only")
+    if args.output:
+        check_output(args.output, folder=args.format == "brat")
+
+
 def run_predict(args: argparse.Namespace) -> int:
     try:
+        _check_options(args)
         records = _read_inputs(args.files, args.input_format)
         predictor = load_predictor(args)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if args.format == "brat" and not args.output:
-        print("error: --format brat writes a folder: give it with --output", file=sys.stderr)
-        return 1
-    if args.events and args.format != "jsonl":
-        print("error: --events adds records to JSONL output only", file=sys.stderr)
         return 1
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
