@@ -162,6 +162,63 @@ def test_data_stats_fails_when_nothing_could_be_read(
     assert f"{conll}: no document could be read (2 problems, first {conll}:1:" in err
 
 
+def test_data_stats_on_an_empty_file_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Zero documents would otherwise print a table of zeros and "problems: none"."""
+    empty = write(tmp_path / "empty.jsonl", "")
+    assert main(["data", "stats", str(empty)]) == 1
+    assert capsys.readouterr().err == f"error: no documents in {empty}\n"
+
+
+def test_data_stats_reports_what_a_load_would_otherwise_pass_over(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A repeated document id and a brat .ann without its text: errors with --strict,
+    counted without it."""
+    record = {"id": "a", "text": "قصفت الرقة"}
+    repeated = write(tmp_path / "docs.jsonl", (json.dumps(record, ensure_ascii=False) + "\n") * 2)
+    assert main(["data", "stats", str(repeated), "--strict"]) == 1
+    err = capsys.readouterr().err
+    where = f"{repeated}:2 (document 'a')"
+    assert err == f"error: {where}: duplicate document id: 'a' was read at {repeated}:1\n"
+    assert main(["data", "stats", str(repeated)]) == 0
+    assert "  duplicate document id: 1\n" in capsys.readouterr().out
+    brat = tmp_path / "brat"
+    write(brat / "a.txt", "قصفت")
+    write(brat / "a.ann", "T1\tTRIGGER 0 4\tقصفت\n")
+    orphan = write(brat / "b.ann", "T1\tPLACE 0 5\tالرقة\n")
+    assert main(["data", "stats", str(brat), "--strict"]) == 1
+    assert f"error: {orphan}: brat file without its pair: no b.txt" in capsys.readouterr().err
+    assert main(["data", "stats", str(brat)]) == 0
+    out = capsys.readouterr().out
+    assert "problems: none" not in out and "  brat file without its pair: 1\n" in out
+
+
+def test_the_scheme_option_takes_any_case_and_lists_the_names_on_a_typo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conll = write(tmp_path / "x.conll", "قوات B-ACTOR\nالنظام E-ACTOR\nفي O\nحلب S-PLACE\n")
+    assert main(["data", "stats", str(conll), "--scheme", "iobes", "--strict"]) == 0
+    assert "problems: none" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["data", "stats", str(conll), "--scheme", "IOE"])
+    assert "expected one of IOB1, IOB2, IOBES, BILOU" in capsys.readouterr().err
+
+
+def test_an_out_that_is_a_file_is_refused_before_scoring(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not a traceback after the whole evaluation: one line, and nothing run."""
+    taken = write(tmp_path / "taken", "")
+    gold = str(SAMPLE / "dev.jsonl")
+    commands = [["evaluate", "--model", str(tiny_run.model_dir), gold], ["score", gold, gold]]
+    for command in commands:
+        assert main([*command, "--out", str(taken)]) == 1
+        out, err = capsys.readouterr()
+        assert out == "" and err == f"error: {taken} is a file; the output here is a folder\n"
+
+
 def test_training_writes_an_evaluation_folder_per_split(tiny_run: TrainResult) -> None:
     folder = tiny_run.output_dir / "dev"
     for name in ("metrics.json", "report.md", "report.html", "predictions.jsonl"):

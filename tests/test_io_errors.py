@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from araevent import DataFormatError, LabelSchema
+from araevent import DataFormatError, Document, LabelSchema, Span
 from araevent.io import ConllOptions, load, save
 from tests.conftest import write
 
@@ -186,3 +186,57 @@ def test_standard_input_is_read_as_jsonl_or_the_given_format_and_named_in_errors
         load("-", "conll")
     with pytest.raises(ValueError, match="cannot come on stdin"):
         load("-", "brat")
+
+
+@pytest.mark.parametrize("name", ["IOB", "BIO", "iob 2", ""])
+def test_a_name_that_is_not_a_scheme_is_refused_with_the_valid_ones(
+    tmp_path: Path, name: str
+) -> None:
+    """A typo once fell through to BILOU and wrote L-/U- tags without a word."""
+    valid = "expected one of IOB1, IOB2, IOBES, BILOU"
+    with pytest.raises(ValueError, match=f"unknown tag scheme {name!r}; {valid}"):
+        save([Document("a", TEXT, (Span(0, 4, "TRIGGER"),))], tmp_path / "out.conll", scheme=name)
+    assert not (tmp_path / "out.conll").exists()  # refused before the file is opened
+    with pytest.raises(ValueError, match=valid):
+        ConllOptions(scheme=name)
+
+
+def test_a_brat_ann_without_its_txt_is_an_error_or_skipped_and_counted(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "قصفت")
+    write(tmp_path / "a.ann", "T1\tTRIGGER 0 4\tقصفت\n")
+    orphan = write(tmp_path / "b.ann", "T1\tPLACE 0 5\tالرقة\n")
+    error = error_of(tmp_path)
+    assert error.path == str(orphan) and "no b.txt beside it" in error.reason
+    corpus = load(tmp_path, mode="lenient")
+    assert [d.id for d in corpus] == ["a"]
+    assert corpus.report.problems == {"brat file without its pair": 1}
+    assert corpus.report.examples["brat file without its pair"] == [f"{orphan}: no b.txt beside it"]
+
+
+def repeated_ids(path: Path) -> tuple[Path, int | None]:
+    """A file in ``path``'s format whose third document reuses the first one's id, and the
+    line that document starts on (None where the format has no lines to name)."""
+    docs = [Document("a", TEXT), Document("b", TEXT), Document("a", "الرقة")]
+    if path.suffix == ".json":  # Label Studio
+        tasks = [{"id": d.id, "data": {"text": d.text}, "annotations": [{"result": []}]}
+                 for d in docs]  # fmt: skip
+        write(path, json.dumps(tasks, ensure_ascii=False))
+        return path, None
+    save(docs, path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    starts = [n for n, line in enumerate(lines, 1) if line.startswith(("{", "-DOCSTART-"))]
+    return path, starts[2]
+
+
+@pytest.mark.parametrize("name", ["docs.jsonl", "docs.conll", "tasks.json"])
+def test_a_repeated_document_id_names_the_second_one_or_is_counted(
+    tmp_path: Path, name: str
+) -> None:
+    """Gold and predictions pair up by id: a repeated one would pair the wrong documents."""
+    path, line = repeated_ids(tmp_path / name)
+    error = error_of(path)
+    assert (error.path, error.line, error.doc_id) == (str(path), line, "a")
+    assert error.reason.startswith("duplicate document id: 'a' was read at ")
+    corpus = load(path, mode="lenient")
+    assert [d.id for d in corpus] == ["a", "b", "a"]  # kept: only the id is wrong
+    assert corpus.report.problems == {"duplicate document id": 1}

@@ -11,6 +11,7 @@ from araevent import DataFormatError, Document, Span
 from araevent.data.bio import Scheme
 from araevent.evaluation import score_spans
 from araevent.io import ConllOptions, detect_format, load, save
+from araevent.training import DataConfig
 from tests.conftest import write
 
 
@@ -236,6 +237,41 @@ def test_label_studio_export(tmp_path: Path) -> None:
     assert corpus.report.problems["non-span results ignored"] == 1
 
 
+SCHEME_TEXT = "قصفت الطائرات التركية الرقة"
+SCHEME_SPANS = (Span(0, 4, "TRIGGER"), Span(5, 21, "ACTOR"), Span(22, 27, "PLACE"))
+
+
+@pytest.mark.parametrize(
+    ("scheme", "tags"),
+    [
+        ("IOB1", ["I-TRIGGER", "I-ACTOR", "I-ACTOR", "I-PLACE"]),
+        ("iob2", ["B-TRIGGER", "B-ACTOR", "I-ACTOR", "B-PLACE"]),
+        ("IOBES", ["S-TRIGGER", "B-ACTOR", "E-ACTOR", "S-PLACE"]),
+        ("Iobes", ["S-TRIGGER", "B-ACTOR", "E-ACTOR", "S-PLACE"]),
+        ("bilou", ["U-TRIGGER", "B-ACTOR", "L-ACTOR", "U-PLACE"]),
+    ],
+)
+def test_conll_is_written_in_the_scheme_named_in_any_case(
+    tmp_path: Path, scheme: str, tags: list[str]
+) -> None:
+    """The README's ``save(docs, "out.conll", scheme="IOBES")`` writes IOBES, not BILOU."""
+    save([Document("a", SCHEME_TEXT, SCHEME_SPANS)], tmp_path / "out.conll", scheme=scheme)
+    lines = (tmp_path / "out.conll").read_text(encoding="utf-8").splitlines()
+    written = [line.split(" ")[1] for line in lines if line and line[0] not in "-#"]
+    assert written == tags
+
+
+def test_a_config_names_the_scheme_of_its_conll_files(tmp_path: Path) -> None:
+    """``data.scheme=iob2`` reads a chunk opened by I- as the IOB2 error it is; detected, the
+    same file is IOB1."""
+    path = write(tmp_path / "train.conll", "قصفت O\nروسيا I-ACTOR\n")
+    assert spans_of(DataConfig(train=str(path), labels=["ACTOR"]).load("train")[0]) == [
+        ("روسيا", "ACTOR")
+    ]
+    with pytest.raises(DataFormatError, match=r"train\.conll:2 .*I-ACTOR after O"):
+        DataConfig(train=str(path), labels=["ACTOR"], scheme="iob2").load("train")
+
+
 # --- round trips ---------------------------------------------------------------------------
 
 WORDS = st.sampled_from(["قصفت", "والروس", "الطائرات", "3", "٢٠٢٠", "مواقعَ", "CNN", "الرقة"])
@@ -285,12 +321,15 @@ def test_jsonl_round_trip(tmp_path: Path, docs: list[Document]) -> None:
     assert list(load(tmp_path / "out.jsonl")) == docs
 
 
-@ROUND_TRIP
-@given(
-    st.lists(documents(), min_size=1, max_size=3, unique_by=lambda d: d.id),
-    st.sampled_from(list(Scheme)),
+# a scheme as the enum or named in any case, as the API, the CLI and configs take it
+SCHEMES = st.sampled_from(
+    [*Scheme, *(s.value for s in Scheme), *(s.value.lower() for s in Scheme), "Iobes", "biLou"]
 )
-def test_conll_round_trip(tmp_path: Path, docs: list[Document], scheme: Scheme) -> None:
+
+
+@ROUND_TRIP
+@given(st.lists(documents(), min_size=1, max_size=3, unique_by=lambda d: d.id), SCHEMES)
+def test_conll_round_trip(tmp_path: Path, docs: list[Document], scheme: Scheme | str) -> None:
     save(docs, tmp_path / "out.conll", scheme=scheme)
     loaded = load(tmp_path / "out.conll", conll=ConllOptions(scheme=scheme))
     assert [d.id for d in loaded] == [d.id for d in docs]

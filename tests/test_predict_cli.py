@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,7 +103,7 @@ def test_bad_jsonl_names_the_line(
 ) -> None:
     source = write(tmp_path / "in.jsonl", '{"text": "نص"}\n{"id": 3}\n')
     assert main(["predict", "--model", str(tiny_run.model_dir), str(source)]) == 1
-    assert f"{source}, line 2: not a JSON object with 'text'" in capsys.readouterr().err
+    assert f"error: {source}:2: not a JSON object with 'text'" in capsys.readouterr().err
 
 
 def test_bytes_that_are_not_utf8_name_file_and_line(
@@ -122,7 +124,7 @@ def test_lone_surrogates_in_jsonl_are_replaced_and_reported(
     out, err = capsys.readouterr()
     record = json.loads(out)
     assert record["text"] == LINES[0] + " \ufffd" and record["entities"]
-    assert "stdin, line 1: 1 lone surrogates replaced by U+FFFD" in err
+    assert "warning: stdin:1: 1 lone surrogates replaced by U+FFFD" in err
 
 
 def test_events_with_a_format_that_cannot_hold_them_are_refused(
@@ -150,3 +152,85 @@ def test_export_command_refuses_to_overwrite_without_force(
     assert main(["export", str(tiny_run.output_dir), str(out)]) == 1
     assert "--force" in capsys.readouterr().err
     assert main(["export", str(tiny_run.output_dir), str(out), "--force"]) == 0
+
+
+def test_a_json_line_in_plain_text_input_is_an_error_naming_it(
+    tiny_run: TrainResult, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first line decides the format: a JSONL record further down is not tagged as text."""
+    record = json.dumps({"id": "n", "text": LINES[2]}, ensure_ascii=False)
+    args = ["predict", "--model", str(tiny_run.model_dir)]
+    assert run(args, f"{LINES[0]}\n\n{record}\n", monkeypatch) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("error: stdin:3: a JSON object with 'text' in input read")
+    assert "--input-format" in err and err.count("\n") == 1
+    # said to be lines, every line is text
+    assert run([*args, "--input-format", "lines"], f"{LINES[0]}\n{record}\n", monkeypatch) == 0
+    assert [json.loads(line)["id"] for line in capsys.readouterr().out.splitlines()] == [
+        "stdin:1",
+        "stdin:2",
+    ]
+
+
+def test_a_text_line_in_jsonl_input_is_an_error_naming_it(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file is JSONL by its name or, as stdin, by its first line; a text line in it names
+    the file and line."""
+    record = json.dumps({"id": "n", "text": LINES[2]}, ensure_ascii=False)
+    source = write(tmp_path / "in.txt", f"{record}\n{LINES[0]}\n")
+    assert main(["predict", "--model", str(tiny_run.model_dir), str(source)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"error: {source}:2: not a JSON object with 'text'")
+
+
+def test_an_empty_input_is_said_on_stderr(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = write(tmp_path / "empty.txt", "\n\n")
+    source = write(tmp_path / "in.txt", LINES[0] + "\n")
+    assert main(["predict", "--model", str(tiny_run.model_dir), str(empty), str(source)]) == 0
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 1 and err.startswith(f"warning: no documents in {empty}\n")
+
+
+@pytest.mark.parametrize("format", ["jsonl", "brat"])
+def test_an_output_under_a_file_is_one_line_before_the_model_is_loaded(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str], format: str
+) -> None:
+    blocker = write(tmp_path / "file", "")
+    source = write(tmp_path / "in.txt", LINES[0] + "\n")
+    args = ["predict", "--model", str(tiny_run.model_dir), str(source), "--format", format]
+    assert main([*args, "-o", str(blocker / "x")]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: cannot write {blocker / 'x'}: {blocker} is a file, not a folder\n"
+
+
+def test_the_onnx_backend_without_onnxruntime_names_the_extra(
+    tiny_run: TrainResult,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    model = shutil.copytree(tiny_run.model_dir, tmp_path / "model")
+    write(model / "model.onnx", b"")  # never read: the import fails first
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if the extra were not installed
+    source = write(tmp_path / "in.txt", LINES[0] + "\n")
+    for command in (["predict", str(source)], ["evaluate", str(SAMPLE / "dev.jsonl")]):
+        assert main([*command, "--model", str(model), "--backend", "onnx"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1, err
+        assert 'pip install "araevent[onnx]"' in err
+
+
+def test_quantizing_without_onnxruntime_names_the_extra_before_any_work(
+    tiny_run: TrainResult,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    out = tmp_path / "exported"
+    assert main(["export", str(tiny_run.output_dir), str(out), "--quantize", "int8"]) == 1
+    assert 'pip install "araevent[onnx]"' in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # neither OUT nor a staging folder was made

@@ -81,6 +81,8 @@ def export_model(
         raise FileExistsError(f"{out} exists; pass overwrite=True (--force) to replace it")
     if quantize not in (None, "int8"):
         raise ValueError(f"quantize must be None or 'int8', got {quantize!r}")
+    if quantize:
+        _require_onnxruntime()
     if metrics is None and (Path(source) / "metrics.json").is_file():
         metrics = json.loads((Path(source) / "metrics.json").read_text(encoding="utf-8"))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +109,16 @@ def export_model(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out
+
+
+def _require_onnxruntime() -> None:
+    """Quantisation imports onnxruntime only after the (slow) ONNX export: fail before it."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError as exc:  # an optional extra
+        raise ImportError(
+            'int8 quantisation needs onnxruntime: pip install "araevent[onnx]"'
+        ) from exc
 
 
 def _usual_permissions(folder: Path) -> None:

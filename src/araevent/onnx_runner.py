@@ -15,7 +15,7 @@ class OnnxRunner:
             import onnxruntime as ort
         except ImportError as exc:  # an optional extra
             raise ImportError(
-                "backend='onnx' needs onnxruntime: pip install 'araevent[onnx]'"
+                'backend="onnx" needs onnxruntime: pip install "araevent[onnx]"'
             ) from exc
         options = ort.SessionOptions()
         if threads:

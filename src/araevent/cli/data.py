@@ -34,7 +34,12 @@ def run_stats(args: argparse.Namespace) -> int:
     except (DataFormatError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if not corpus and corpus.report.problems:
+    if not corpus and not corpus.report.problems:
+        # stats of nothing would pass for a clean corpus: an empty input is a wrong path or
+        # an export that failed, as for "nothing could be read" below
+        print(f"error: no documents in {source_name(args.path)}", file=sys.stderr)
+        return 1
+    if not corpus:
         problems = sum(corpus.report.problems.values())
         examples = [e for shown in corpus.report.examples.values() for e in shown]
         first = f", first {examples[0]}" if examples else ""

@@ -13,7 +13,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from araevent.cli.loading import add_load_options, add_model_options, load_corpus, load_predictor
+from araevent.cli.loading import (
+    add_load_options,
+    add_model_options,
+    check_output,
+    load_corpus,
+    load_predictor,
+)
 from araevent.errors import DataFormatError
 from araevent.evaluation.bootstrap import DEFAULT_SAMPLES
 from araevent.evaluation.harness import Evaluation, EvaluationConfig, evaluate_documents
@@ -103,6 +109,12 @@ def _config(args: argparse.Namespace) -> EvaluationConfig:
     )
 
 
+def _check_out(args: argparse.Namespace) -> None:
+    """``--out`` must be a folder that can be written: checked before any loading or scoring."""
+    if args.out:
+        check_output(args.out, folder=True)
+
+
 def _finish(evaluation: Evaluation, args: argparse.Namespace, title: str) -> int:
     print(evaluation.strict.table())
     if evaluation.bootstrap:
@@ -121,11 +133,12 @@ def _finish(evaluation: Evaluation, args: argparse.Namespace, title: str) -> int
 
 def run_evaluate(args: argparse.Namespace) -> int:
     try:
+        _check_out(args)
         predictor = load_predictor(args)
         gold = load_corpus(args, args.data, schema=predictor.schema)
         if not gold:
             raise ValueError(f"{args.data}: no documents to evaluate on")
-    except (DataFormatError, FileNotFoundError, ValueError) as exc:
+    except (DataFormatError, FileNotFoundError, ValueError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     predicted = predictor.predict_documents(list(gold), progress=True)
@@ -148,6 +161,7 @@ def run_score(args: argparse.Namespace) -> int:
     try:
         if is_stdin(args.gold) and is_stdin(args.pred):
             raise ValueError("gold and predictions cannot both come on stdin")
+        _check_out(args)
         gold = load_corpus(args, args.gold)
         pred = load_corpus(args, args.pred, format=args.pred_format or args.format, as_written=True)
     except (DataFormatError, FileNotFoundError, ValueError) as exc:

@@ -1,8 +1,10 @@
-"""Command-line options shared by commands: reading a corpus, and loading a model folder."""
+"""Command-line options shared by commands: reading a corpus, loading a model folder, and
+checking where output goes."""
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +38,10 @@ def add_load_options(parser: argparse.ArgumentParser, lenient_default: bool = Tr
         help="CoNLL: every column after the token is a tag layer (Wojood)",
     )
     parser.add_argument(
-        "--scheme", choices=[s.value for s in Scheme], help="CoNLL tag scheme (default: detected)"
+        "--scheme",
+        type=_scheme,
+        metavar="{" + ",".join(s.value for s in Scheme) + "}",
+        help="CoNLL tag scheme, any case (default: detected)",
     )
     parser.add_argument(
         "--documents",
@@ -46,6 +51,14 @@ def add_load_options(parser: argparse.ArgumentParser, lenient_default: bool = Tr
     )
     parser.add_argument("--token-col", type=int, default=0)
     parser.add_argument("--tag-col", type=int, default=-1)
+
+
+def _scheme(value: str) -> Scheme:
+    """An argparse type: a scheme name in any case; argparse shows the names on a typo."""
+    try:
+        return Scheme.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def load_corpus(
@@ -64,7 +77,7 @@ def load_corpus(
         token_col=args.token_col,
         tag_col=args.tag_col,
         nested=args.nested,
-        scheme=Scheme(args.scheme) if args.scheme else None,
+        scheme=args.scheme,
         documents=args.documents,
     )
     lenient = getattr(args, "lenient", False) or not getattr(args, "strict", True)
@@ -102,3 +115,24 @@ def load_predictor(args: argparse.Namespace) -> Predictor:
     return Predictor.from_pretrained(
         args.model, args.device, args.backend, args.batch_size, args.onnx_file
     )
+
+
+def check_output(path: str | Path, *, folder: bool) -> None:
+    """Raise ``ValueError`` when ``path`` cannot be written as a file (``folder``: a folder).
+
+    Commands call this before they load a model or score anything, so that a wrong output
+    location is a one-line error at once, not a traceback after all the work.
+    """
+    path = Path(path)
+    wanted, other = ("folder", "file") if folder else ("file", "folder")
+    if path.exists():
+        if path.is_dir() != folder:
+            raise ValueError(f"{path} is a {other}; the output here is a {wanted}")
+        existing = path
+    else:
+        # the nearest existing folder above it; the path's root always exists
+        existing = next(parent for parent in path.parents if parent.exists())
+        if not existing.is_dir():
+            raise ValueError(f"cannot write {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK):
+        raise ValueError(f"cannot write {path}: {existing} is not writable")

@@ -12,16 +12,17 @@ import argparse
 import json
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from araevent.cli.loading import add_model_options, load_predictor
+from araevent.cli.loading import add_model_options, check_output, load_predictor
 from araevent.data.document import Document, Span
 from araevent.data.text import replace_surrogates
+from araevent.errors import DataFormatError
 from araevent.events import events_from_entities
-from araevent.io.files import is_stdin, read_lines
+from araevent.io.files import is_stdin, read_lines, source_name
 
 _CHUNK = 256  # texts handed to the predictor at once: sorting by length happens within it
 _PROGRESS_FROM = 50  # documents; a bar for a handful of lines is only noise
@@ -39,7 +40,8 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         "--input-format",
         choices=["auto", "lines", "jsonl"],
         default="auto",
-        help="auto: JSONL for .jsonl files and for input whose first line is a JSON object",
+        help="auto: JSONL for .jsonl files and for input whose first line is a JSON object; "
+        "a later line of the other kind is an error",
     )
     predict.add_argument("--format", choices=["jsonl", "conll", "brat"], default="jsonl")
     predict.add_argument("--output", "-o", help="file (folder for brat); default stdout")
@@ -63,67 +65,98 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     export.set_defaults(handler=run_export)
 
 
-def _records(lines: Iterable[str], source: str, jsonl: bool | None) -> Iterator[tuple[str, str]]:
-    """(id, text) pairs from one input; ids are ``source:line`` unless JSONL gives one."""
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        if jsonl is None:
-            jsonl = line.lstrip().startswith("{")
-        if not jsonl:
-            yield f"{source}:{number}", line
-            continue
-        try:
-            record = json.loads(line)
-            text = record["text"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(
-                f"{source}, line {number}: not a JSON object with 'text' ({exc})"
-            ) from exc
-        if not isinstance(text, str):
-            raise ValueError(f"{source}, line {number}: 'text' is {type(text).__name__}")
-        # a JSON escape can spell a lone surrogate, which no output can encode
-        text, surrogates = replace_surrogates(text)
-        if surrogates:
-            print(
-                f"warning: {source}, line {number}: {surrogates} lone surrogates replaced "
-                "by U+FFFD (offsets unchanged)",
-                file=sys.stderr,
+def _records(lines: list[str], source: str, jsonl: bool | None) -> list[tuple[str, str]]:
+    """(id, text) pairs from one input; ids are ``source:line`` unless JSONL gives one.
+
+    ``jsonl=None`` (auto) decides once per input, from its first non-blank line. A later line
+    of the other kind is an error naming it: read as the first kind, JSONL would be tagged as
+    text (or text rejected far from the cause) without a word.
+    """
+    numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+    auto = jsonl is None
+    if jsonl is None:
+        jsonl = bool(numbered) and numbered[0][1].lstrip().startswith("{")
+    if jsonl:
+        return [_json_record(line, source, number) for number, line in numbered]
+    for number, line in numbered if auto else ():
+        if _is_json_record(line):
+            raise DataFormatError(
+                "a JSON object with 'text' in input read as plain text (its first line is "
+                "text): pass --input-format jsonl, or lines to tag it as it is",
+                path=source,
+                line=number,
             )
-        record_id = record.get("id")
-        yield (f"{source}:{number}" if record_id is None else str(record_id)), text
+    return [(f"{source}:{number}", line) for number, line in numbered]
+
+
+def _json_record(line: str, source: str, number: int) -> tuple[str, str]:
+    try:
+        record = json.loads(line)
+        text = record["text"]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise DataFormatError(
+            f"not a JSON object with 'text' ({exc}); the input is read as JSONL "
+            "(--input-format lines tags every line as text)",
+            path=source,
+            line=number,
+        ) from exc
+    if not isinstance(text, str):
+        raise DataFormatError(f"'text' is {type(text).__name__}", path=source, line=number)
+    # a JSON escape can spell a lone surrogate, which no output can encode
+    text, surrogates = replace_surrogates(text)
+    if surrogates:
+        print(
+            f"warning: {source}:{number}: {surrogates} lone surrogates replaced by U+FFFD "
+            "(offsets unchanged)",
+            file=sys.stderr,
+        )
+    record_id = record.get("id")
+    return (f"{source}:{number}" if record_id is None else str(record_id)), text
+
+
+def _is_json_record(line: str) -> bool:
+    """Whether a line is what a JSONL input holds: an object with a ``text``."""
+    if not line.lstrip().startswith("{"):
+        return False
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(record, dict) and "text" in record
 
 
 def _read_inputs(files: list[str], input_format: str) -> list[tuple[str, str]]:
-    """Every input's records; bytes that are not UTF-8 are an error naming file and line."""
+    """Every input's records; bytes that are not UTF-8 are an error naming file and line, and
+    an input without a document is said on stderr (it is valid: its output is empty)."""
     out: list[tuple[str, str]] = []
     for name in files or ["-"]:
-        if is_stdin(name):
-            jsonl = None if input_format == "auto" else input_format == "jsonl"
-            out.extend(_records(read_lines(name), "stdin", jsonl))
-            continue
-        path = Path(name)
-        jsonl = (
-            path.suffix.lower() in (".jsonl", ".ndjson")
-            if input_format == "auto"
-            else input_format == "jsonl"
-        )
-        out.extend(_records(read_lines(path), name, jsonl))
+        source = str(source_name(name))
+        by_name = not is_stdin(name) and Path(name).suffix.lower() in (".jsonl", ".ndjson")
+        jsonl = {"jsonl": True, "lines": False}.get(input_format, True if by_name else None)
+        records = _records(read_lines(name), source, jsonl)
+        if not records:
+            print(f"warning: no documents in {source}", file=sys.stderr)
+        out.extend(records)
     return out
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse options that cannot work, before the model is loaded."""
+    if args.format == "brat" and not args.output:
+        raise ValueError("--format brat writes a folder: give it with --output")
+    if args.events and args.format != "jsonl":
+        raise ValueError("--events adds records to JSONL output only")
+    if args.output:
+        check_output(args.output, folder=args.format == "brat")
 
 
 def run_predict(args: argparse.Namespace) -> int:
     try:
+        _check_options(args)
         records = _read_inputs(args.files, args.input_format)
         predictor = load_predictor(args)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if args.format == "brat" and not args.output:
-        print("error: --format brat writes a folder: give it with --output", file=sys.stderr)
-        return 1
-    if args.events and args.format != "jsonl":
-        print("error: --events adds records to JSONL output only", file=sys.stderr)
         return 1
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,22 @@ class Scheme(str, Enum):
     IOBES = "IOBES"
     BILOU = "BILOU"
 
+    @classmethod
+    def parse(cls, value: str | Scheme) -> Scheme:
+        """The scheme named ``value`` in any case (``"iobes"``, ``"IOBES"``).
+
+        Every place that takes a scheme goes through here: a name that is not a scheme is an
+        error listing the valid ones, never a silent fall-through to some other scheme.
+        """
+        if isinstance(value, Scheme):
+            return value
+        if isinstance(value, str):
+            for scheme in cls:
+                if scheme.value.casefold() == value.casefold():
+                    return scheme
+        names = ", ".join(scheme.value for scheme in cls)
+        raise ValueError(f"unknown tag scheme {value!r}; expected one of {names} (any case)")
+
 
 # Prefixes per scheme, normalised to the roles begin / inside / end / single.
 _ROLES: dict[Scheme, dict[str, str]] = {
@@ -88,7 +104,9 @@ class ChunkResult:
     repairs: list[TagError] = field(default_factory=list)
 
 
-def tags_to_chunks(tags: Sequence[str], scheme: Scheme, *, strict: bool = True) -> ChunkResult:
+def tags_to_chunks(
+    tags: Sequence[str], scheme: Scheme | str, *, strict: bool = True
+) -> ChunkResult:
     """Decode a tag sequence into token chunks.
 
     Strict decoding raises :class:`TagError` at the first tag the scheme forbids (an I- after O
@@ -96,6 +114,7 @@ def tags_to_chunks(tags: Sequence[str], scheme: Scheme, *, strict: bool = True) 
     Lenient decoding follows conlleval: an unexpected I-/E- opens a new chunk, a B- or S- closes
     the open one; each such repair is returned in ``repairs``.
     """
+    scheme = Scheme.parse(scheme)
     roles = _ROLES[scheme]
     chunks: list[tuple[int, int, str]] = []
     repairs: list[TagError] = []
@@ -157,9 +176,10 @@ def tags_to_chunks(tags: Sequence[str], scheme: Scheme, *, strict: bool = True) 
 
 
 def chunks_to_tags(
-    chunks: Iterable[tuple[int, int, str]], length: int, scheme: Scheme
+    chunks: Iterable[tuple[int, int, str]], length: int, scheme: Scheme | str
 ) -> list[str]:
     """Encode disjoint token chunks as a tag sequence of ``length`` tokens."""
+    scheme = Scheme.parse(scheme)
     tags = ["O"] * length
     previous_end, previous_label = -1, None
     for start, end, label in sorted(chunks):

@@ -30,25 +30,36 @@ _IGNORED = {
 }
 
 
-def brat_pairs(path: str | Path) -> list[tuple[Path, Path]]:
-    """The ``(.txt, .ann)`` pairs under a folder, or for one ``.txt``/``.ann`` file."""
+def brat_pairs(path: str | Path, builder: DocumentBuilder) -> list[tuple[Path, Path]]:
+    """The ``(.txt, .ann)`` pairs under a folder, or for one ``.txt``/``.ann`` file.
+
+    A file without its partner is a problem like any other (strict: an error naming it;
+    lenient: skipped and counted): an ``.ann`` alone holds annotations of a text that is not
+    there, and a ``.txt`` alone a text whose annotations are not.
+    """
     path = Path(path)
-    texts = sorted(path.glob("*.txt")) if path.is_dir() else [path.with_suffix(".txt")]
+    if path.is_dir():
+        stems = sorted({file.stem for file in [*path.glob("*.txt"), *path.glob("*.ann")]})
+        candidates = [(path / f"{stem}.txt", path / f"{stem}.ann") for stem in stems]
+    else:
+        candidates = [(path.with_suffix(".txt"), path.with_suffix(".ann"))]
+    if not candidates:
+        raise DataFormatError("no brat .txt/.ann files found", path=path)
     pairs = []
-    for text in texts:
-        ann = text.with_suffix(".ann")
-        if not text.is_file():
-            raise DataFormatError("the .txt file of this brat document is missing", path=text)
-        if not ann.is_file():
-            raise DataFormatError("the .ann file of this brat document is missing", path=ann)
+    for text, ann in candidates:
+        found, missing = (text, ann) if text.is_file() else (ann, text)
+        if not missing.is_file():
+            builder.path = found
+            builder.problem(
+                "brat file without its pair", f"no {missing.name} beside it", None, None
+            )
+            continue
         pairs.append((text, ann))
-    if not pairs:
-        raise DataFormatError("no brat .txt/.ann pairs found", path=path)
     return pairs
 
 
 def read_brat(path: str | Path, builder: DocumentBuilder) -> Iterator[Document]:
-    for text_path, ann_path in brat_pairs(path):
+    for text_path, ann_path in brat_pairs(path, builder):
         text = read_text(text_path, strict=builder.strict, report=builder.report)
         doc_id = text_path.stem
         spans = list(_text_bound(ann_path, doc_id, text, builder))

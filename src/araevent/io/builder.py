@@ -16,7 +16,7 @@ from typing import Any, Literal
 from araevent.data.document import Document, Span
 from araevent.data.labels import LabelSchema
 from araevent.data.text import in_word, is_word_char, replace_surrogates
-from araevent.errors import DataFormatError, LoadReport
+from araevent.errors import DataFormatError, LoadReport, format_location
 from araevent.io.labelmap import LabelMap
 
 Mode = Literal["strict", "lenient"]
@@ -53,6 +53,8 @@ class DocumentBuilder:
     word_aligned: bool = True
     as_written: bool = False
     report: LoadReport = field(default_factory=LoadReport)
+    # where each document id was first read, to report the second document that claims it
+    _seen: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.mode not in ("strict", "lenient"):
@@ -99,7 +101,12 @@ class DocumentBuilder:
         *,
         labels_mapped: bool = False,
     ) -> Document:
-        """Check ``raw_spans`` against ``text``; ``labels_mapped`` if the reader mapped them."""
+        """Check ``raw_spans`` against ``text``; ``labels_mapped`` if the reader mapped them.
+
+        A document id already built is a problem: gold and predictions are paired by id, so a
+        repeated one would pair the wrong documents or hide one. Lenient loading keeps both.
+        """
+        self._check_unique(doc_id, line)
         text, surrogates = replace_surrogates(text)
         if surrogates:
             detail = f"{surrogates} in the text (lenient loading puts U+FFFD in their place)"
@@ -116,6 +123,14 @@ class DocumentBuilder:
         kept = self._without_overlaps(spans, text, doc_id)
         self.report.documents += 1
         return Document(doc_id, text, tuple(kept), meta or {})
+
+    def _check_unique(self, doc_id: str, line: int | None) -> None:
+        first = self._seen.get(doc_id)
+        if first is not None:
+            self.problem("duplicate document id", f"{doc_id!r} was read at {first}", line, doc_id)
+            return
+        path = None if self.path is None else str(self.path)
+        self._seen[doc_id] = format_location(path, line, None)
 
     def _checked_span(
         self, raw: RawSpan, label: str, text: str, line: int | None, doc_id: str

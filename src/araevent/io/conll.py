@@ -48,16 +48,22 @@ class ConllOptions:
     ``sentence`` makes each sentence a document, ``file`` the whole file one document, and
     ``auto`` picks ``docstart`` when the file has such lines and ``sentence`` otherwise.
     ``skip_tokens`` are corpus markers that are not text (Wojood's ``$#$``): skipped, counted.
+    ``scheme`` (None: detected) may be named in any case; another name is a ``ValueError`` here,
+    before any file is read.
     """
 
     token_col: int = 0
     tag_col: int = -1
     nested: bool = False
     sep: Literal["auto", "tab", "space"] = "auto"
-    scheme: Scheme | None = None
+    scheme: Scheme | str | None = None
     documents: DocumentMode = "auto"
     strip_bidi: bool = True
     skip_tokens: tuple[str, ...] = ("$#$",)
+
+    def __post_init__(self) -> None:
+        if self.scheme is not None:
+            object.__setattr__(self, "scheme", Scheme.parse(self.scheme))
 
 
 @dataclass
@@ -87,8 +93,12 @@ def read_conll(
     path = Path(path)
     builder.path = source_name(path)
     docs = _parse(path, builder, options)
-    scheme = options.scheme or detect_scheme(
-        [layers[0] for layers in sentence.layers] for doc in docs for sentence in doc.sentences
+    scheme = (
+        Scheme.parse(options.scheme)
+        if options.scheme is not None
+        else detect_scheme(
+            [layers[0] for layers in sentence.layers] for doc in docs for sentence in doc.sentences
+        )
     )
     for number, doc in enumerate(docs, 1):
         doc_id = doc.id or f"{id_prefix}{number}"
@@ -257,7 +267,12 @@ def _build(
         else [RawSpan(span.start, span.end, span.label, line) for _, span, line in layered]
     )
     return builder.build(
-        doc_id, text, raw, {"source": str(builder.path), "line": doc.line}, labels_mapped=True
+        doc_id,
+        text,
+        raw,
+        {"source": str(builder.path), "line": doc.line},
+        doc.line,
+        labels_mapped=True,
     )
 
 
@@ -312,7 +327,7 @@ def _outermost(
 def write_conll(
     documents: Iterable[Document],
     path: str | Path,
-    scheme: Scheme = Scheme.IOB2,
+    scheme: Scheme | str = Scheme.IOB2,
     sep: str = " ",
 ) -> int:
     """Write documents as ``token<sep>tag`` lines with ``-DOCSTART-`` and ``# id =`` headers.
@@ -320,7 +335,9 @@ def write_conll(
     Tokens are the guideline's words and single punctuation characters; sentences come from
     :func:`araevent.data.text.sentences`, never split inside a span. A span that does not
     start and end on token boundaries cannot be written and raises :class:`DataFormatError`.
+    ``scheme`` is a :class:`Scheme` or its name in any case, checked before ``path`` is opened.
     """
+    scheme = Scheme.parse(scheme)
     count = 0
     with Path(path).open("w", encoding="utf-8", newline="\n") as out:
         for document in documents:

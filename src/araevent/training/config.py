@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from araevent.data.bio import Scheme
 from araevent.data.labels import DEFAULT_LABELS, LabelSchema
 from araevent.io import ConllOptions, Corpus, load
 
@@ -30,11 +31,17 @@ class DataConfig:
     labels: Sequence[str] = DEFAULT_LABELS
     mode: Literal["strict", "lenient"] = "strict"
     nested: bool = False
+    scheme: str | None = None  # CoNLL tag scheme in any case; None: detected per file
     limit: int | None = None  # first N documents of each split, for smoke runs
 
     def __post_init__(self) -> None:
         if self.limit is not None:
             check_number("data.limit", self.limit, at_least=1, integer=True)
+        if self.scheme is not None:
+            try:
+                Scheme.parse(self.scheme)
+            except ValueError as exc:
+                raise ValueError(f"data.scheme: {exc}") from None
 
     @property
     def schema(self) -> LabelSchema:
@@ -53,7 +60,7 @@ class DataConfig:
             mode=self.mode,
             schema=self.schema,
             label_map=self.label_map,
-            conll=ConllOptions(nested=self.nested),
+            conll=ConllOptions(nested=self.nested, scheme=self.scheme),
         )
         for line in corpus.report.lines():
             log.info("%s: %s", split, line)
