@@ -108,6 +108,15 @@ def test_unknown_label_against_the_schema(tmp_path: Path) -> None:
     assert "unknown label" in error.reason and "'EVENT'" in error.reason
 
 
+def test_an_unknown_label_without_a_label_map_points_to_the_label_maps(tmp_path: Path) -> None:
+    """PER in a corpus read without a map: the error names the setting and the built-in maps."""
+    path = write(tmp_path / "x.conll", "بوتين B-PER\nزار O\n")
+    error = error_of(path, schema=LabelSchema())
+    assert "'PER'" in error.reason
+    assert "data.label_map=NAME (araevent train) or --label-map NAME" in error.reason
+    assert "(anercorp, anercorp-original, aqmar, newsfane, wojood)" in error.reason
+
+
 def test_unknown_label_against_the_label_map(tmp_path: Path) -> None:
     path = write(tmp_path / "x.conll", "روسيا B-GPE\n")
     error = error_of(path, label_map="PERS=ACTOR")

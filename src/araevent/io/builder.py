@@ -17,7 +17,14 @@ from araevent.data.document import Document, Span
 from araevent.data.labels import LabelSchema
 from araevent.data.text import in_word, is_word_char, replace_surrogates
 from araevent.errors import DataFormatError, LoadReport, format_location
-from araevent.io.labelmap import LabelMap
+from araevent.io.labelmap import LabelMap, builtin_names
+
+# a corpus in another label set (PER, LOC, ORG...) needs a map, which is easy to miss
+_LABEL_MAP_HINT = (
+    "a corpus with other labels needs a label map: data.label_map=NAME (araevent train) or "
+    f"--label-map NAME, with a built-in map ({', '.join(builtin_names())}), a YAML file or "
+    "SOURCE=TARGET,..."
+)
 
 Mode = Literal["strict", "lenient"]
 
@@ -87,7 +94,10 @@ class DocumentBuilder:
             return None
         if self.schema is not None and label not in self.schema:
             expected = ", ".join(self.schema.labels)
-            self.problem("unknown label", f"{label!r} (expected one of {expected})", line, doc_id)
+            hint = "" if self.label_map is not None else f"; {_LABEL_MAP_HINT}"
+            self.problem(
+                "unknown label", f"{label!r} (expected one of {expected}){hint}", line, doc_id
+            )
             return None
         return label
 
