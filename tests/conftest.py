@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
+from araevent.export import export_model
 from araevent.features import EncodingConfig
 from araevent.training import DataConfig, ModelConfig, TrainerConfig, TrainResult, run_training
 
@@ -79,6 +80,14 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
         15,
         SAMPLE / "dev.jsonl",
     )
+
+
+@pytest.fixture(scope="session")
+def exported(tiny_run: TrainResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny run exported with ONNX and int8 weights, shared by the export tests and the
+    README's ONNX example."""
+    out = tmp_path_factory.mktemp("export") / "model"
+    return export_model(tiny_run.output_dir, out, onnx=True, quantize="int8")
 
 
 def write(path: Path, content: str | bytes) -> Path:

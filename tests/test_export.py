@@ -30,12 +30,6 @@ def spans(predictor: Predictor, texts: list[str] = TEXTS) -> list[list[tuple[int
 
 
 @pytest.fixture(scope="module")
-def exported(tiny_run: TrainResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("export") / "model"
-    return export_model(tiny_run.output_dir, out, onnx=True, quantize="int8")
-
-
-@pytest.fixture(scope="module")
 def torch_predictor(exported: Path) -> Predictor:
     return Predictor.from_pretrained(exported, device="cpu")
 
