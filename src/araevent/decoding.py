@@ -49,40 +49,51 @@ def viterbi_batch(
     The recursion is one loop over word positions, each step vectorised over the sequences
     still running and over tag pairs, so a batch of documents costs as many Python steps as
     its longest document, not as all its words. Sequences are sorted longest first, so those
-    running at step ``t`` are a prefix; their scores sit in one flat ``[words, tags]`` array at
-    ``offsets[row] + t``, so padding costs no memory.
+    running at step ``t`` are a prefix, and their scores are laid out position-major: step
+    ``t`` reads and writes one contiguous block (no padding, no scatter).
     """
-    n_tags = len(start)
     lengths = np.array([len(s) for s in sequences], dtype=np.int64)
     order = np.argsort(-lengths, kind="stable")
-    lengths = lengths[order]
-    paths = [np.zeros(0, dtype=np.int64) for _ in sequences]
     rows = int(np.count_nonzero(lengths))
+    paths = [np.zeros(0, dtype=np.int64) for _ in sequences]
     if rows == 0:
         return paths
-    lengths = lengths[:rows]
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    flat = np.concatenate([sequences[i] for i in order[:rows]]).reshape(-1, n_tags)
-    back = np.zeros((len(flat), n_tags), dtype=np.int64)
-    # running[t]: how many sequences (a prefix of the sorted ones) are longer than t
-    running = np.searchsorted(-lengths, -np.arange(lengths[0] + 1), side="left")
-    final = np.zeros((rows, n_tags))
-    score = start + flat[offsets]
-    for t in range(1, int(lengths[0])):  # a loop over word positions only
-        active = int(running[t])
-        final[active : len(score)] = score[active:]  # sequences that ended at t - 1
-        candidates = score[:active, :, None] + trans
-        at = offsets[:active] + t
-        back[at] = candidates.argmax(axis=1)
-        score = candidates.max(axis=1) + flat[at]
+    order, lengths = order[:rows], lengths[order[:rows]]
+    steps = int(lengths[0])
+    # running[t]: sequences longer than t; block t holds their position t, rows in order
+    running = np.searchsorted(-lengths, -np.arange(steps), side="left")
+    block = np.concatenate([[0], np.cumsum(running)])
+    offsets = np.cumsum(lengths) - lengths  # of each sequence in their concatenation
+    row = np.arange(block[-1]) - np.repeat(block[:-1], running)
+    concatenated = offsets[row] + np.repeat(np.arange(steps), running)
+    scores = np.concatenate([sequences[i] for i in order])[concatenated]
+    back = np.zeros((len(scores), len(start)), dtype=np.int64)
+    final = np.zeros((rows, len(start)))
+    score = start + scores[: running[0]]
+    # Python ints index and slice faster than numpy ones
+    bounds, active_at = block.tolist(), running.tolist()
+    for t in range(1, steps):  # a loop over word positions only
+        active = active_at[t]
+        if active < len(score):  # the sequences that ended at t - 1
+            final[active : len(score)] = score[active:]
+            score = score[:active]
+        candidates = score[:, :, None] + trans
+        back[bounds[t] : bounds[t + 1]] = candidates.argmax(axis=1)
+        score = candidates.max(axis=1) + scores[bounds[t] : bounds[t + 1]]
     final[: len(score)] = score
-    tag = np.zeros(len(flat), dtype=np.int64)
-    tag[offsets + lengths - 1] = final.argmax(axis=1)
-    for t in range(int(lengths[0]) - 1, 0, -1):
-        at = offsets[: int(running[t])] + t
-        tag[at - 1] = back[at, tag[at]]
-    for row, i in enumerate(order[:rows].tolist()):
-        paths[i] = tag[offsets[row] : offsets[row] + lengths[row]]
+    tags = np.zeros(len(scores), dtype=np.int64)
+    each = np.arange(rows)
+    tags[block[lengths - 1] + each] = final.argmax(axis=1)
+    for t in range(steps - 1, 0, -1):
+        active = active_at[t]
+        here = tags[bounds[t] : bounds[t + 1]]
+        tags[bounds[t - 1] : bounds[t - 1] + active] = back[bounds[t] : bounds[t + 1]][
+            each[:active], here
+        ]
+    path = np.zeros(len(scores), dtype=np.int64)
+    path[concatenated] = tags
+    for i, first, n in zip(order.tolist(), offsets.tolist(), lengths.tolist(), strict=True):
+        paths[i] = path[first : first + n]
     return paths
 
 
