@@ -239,3 +239,16 @@ def test_evaluate_records_the_precision_in_its_metadata(model_dir: Path, tmp_pat
     assert main([*command, "--dtype", "float32", "--bootstrap", "0", "--out", str(out)]) == 0
     meta = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["meta"]
     assert (meta["dtype"], meta["dtype_reason"]) == ("float32", "float32 asked for")
+
+
+def test_threads_sets_torchs_intra_op_threads(model_dir: Path) -> None:
+    import torch
+
+    with pytest.raises(ValueError, match="threads must be a positive integer, got 0"):
+        Predictor.from_pretrained(model_dir, device="cpu", threads=0)
+    before = torch.get_num_threads()
+    try:
+        predictor = Predictor.from_pretrained(model_dir, device="cpu", threads=1)
+        assert torch.get_num_threads() == 1 and predictor.predict(KNOWN)
+    finally:
+        torch.set_num_threads(before)

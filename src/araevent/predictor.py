@@ -58,9 +58,6 @@ class Precision:
     dtype: str
     reason: str
 
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
-
 
 class Predictor:
     """Batched span prediction with a trained araevent model.
