@@ -1,10 +1,20 @@
 """Constrained decoding and window merging on hand-made scores."""
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from araevent import LabelSchema, Span
 from araevent.data.text import tokens, words
-from araevent.decoding import SpanDecoder, merge_windows, tags_to_spans, transition_mask, viterbi
+from araevent.decoding import (
+    SpanDecoder,
+    merge_windows,
+    tags_to_spans,
+    transition_mask,
+    viterbi,
+    viterbi_batch,
+)
 
 SCHEMA = LabelSchema()
 O, B_ACTOR, I_ACTOR, B_PLACE, I_PLACE = 0, 1, 2, 3, 4  # noqa: E741
@@ -95,3 +105,54 @@ def test_spans_never_start_or_end_on_punctuation() -> None:
         ("١ تشرين الأول", "ACTOR"),
         ("هجوم", "ACTOR"),
     ]
+
+
+def reference_viterbi(log_probs: np.ndarray, start: np.ndarray, trans: np.ndarray) -> np.ndarray:
+    """The one-document Viterbi that the batched one replaced, kept as the reference."""
+    n = len(log_probs)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    score = start + log_probs[0]
+    back = np.zeros((n, log_probs.shape[1]), dtype=np.int64)
+    for t in range(1, n):
+        candidates = score[:, None] + trans
+        back[t] = candidates.argmax(axis=0)
+        score = candidates.max(axis=0) + log_probs[t]
+    path = np.zeros(n, dtype=np.int64)
+    path[-1] = int(score.argmax())
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+@st.composite
+def decoding_batches(draw: st.DrawFn) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Documents of random scores over a random schema, with masks constrained or not.
+
+    Scores are drawn from a few values (ties everywhere) or as floats, as well as the
+    -1e9 that marks unseen words."""
+    labels = draw(st.lists(st.sampled_from("ABCDEF"), min_size=1, max_size=4, unique=True))
+    schema = LabelSchema(tuple(labels))
+    start, trans = transition_mask(schema)
+    if draw(st.booleans()):
+        start, trans = np.zeros_like(start), np.zeros_like(trans)
+    values = st.one_of(
+        st.sampled_from([0.0, -1.0, -2.5, -1e9]),
+        st.floats(-30, 0, allow_nan=False, width=64),
+    )
+    lengths = draw(st.lists(st.integers(0, 12), min_size=1, max_size=6))
+    docs = [draw(arrays(np.float64, (n, schema.num_tags), elements=values)) for n in lengths]
+    return docs, start, trans
+
+
+@settings(max_examples=300)
+@given(decoding_batches())
+def test_batched_viterbi_gives_each_document_the_reference_path(
+    batch: tuple[list[np.ndarray], np.ndarray, np.ndarray],
+) -> None:
+    """Decoding many documents at once is a speed-up only: path for path, ties included,
+    the result is the one-document reference's."""
+    docs, start, trans = batch
+    expected = [reference_viterbi(d, start, trans).tolist() for d in docs]
+    assert [p.tolist() for p in viterbi_batch(docs, start, trans)] == expected
+    assert [viterbi(d, start, trans).tolist() for d in docs] == expected

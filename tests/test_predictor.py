@@ -178,3 +178,77 @@ def test_entities_serialise(predictor: Predictor) -> None:
     entities: list[Any] = predictor.predict(KNOWN + " " + HARD_TEXTS[2])
     records = json.loads(json.dumps([e.to_dict() for e in entities], ensure_ascii=False))
     assert entities and records == [e.to_dict() for e in entities]
+
+
+def test_loading_and_predicting_print_nothing(
+    model_dir: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """No "Loading weights" bar, no load report: a library prints nothing unless asked."""
+    capfd.readouterr()
+    predictor = Predictor.from_pretrained(model_dir, device="cpu")
+    assert predictor.predict(KNOWN)
+    assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize(("flags", "dtype"), [({}, "float32"), ({"amx_bf16": True}, "bfloat16")])
+def test_auto_dtype_is_bf16_only_where_the_cpu_has_it(
+    model_dir: Path, monkeypatch: pytest.MonkeyPatch, flags: dict[str, bool], dtype: str
+) -> None:
+    import torch
+
+    from araevent.torch_runner import TorchRunner
+
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx2": True, **flags})
+    predictor = Predictor.from_pretrained(model_dir, device="cpu")
+    assert predictor.precision.dtype == dtype
+    assert predictor.precision.reason.startswith("auto: cpu with")
+    assert isinstance(predictor.runner, TorchRunner)
+    assert predictor.runner.dtype == getattr(torch, dtype)
+
+
+def test_bf16_prediction_gives_valid_spans(model_dir: Path, predictor: Predictor) -> None:
+    import pickle
+
+    bf16 = Predictor.from_pretrained(model_dir, device="cpu", dtype="bfloat16", batch_size=4)
+    assert pickle.loads(pickle.dumps(bf16)).precision == bf16.precision
+    texts = [KNOWN, *HARD_TEXTS, *(d.text for d in load(SAMPLE / "dev.jsonl"))]
+    got = bf16.predict_batch(texts)
+    for text, entities in zip(texts, got, strict=True):
+        assert all(text[e.start : e.end] == e.text and 0 <= e.score <= 1 for e in entities)
+    # bf16 rounds the logits, it does not change what the model predicts
+    reference = predictor.predict_batch(texts)
+    same = sum(
+        len({(e.start, e.end, e.label) for e in a} & {(e.start, e.end, e.label) for e in b})
+        for a, b in zip(got, reference, strict=True)
+    )
+    assert same >= 0.9 * sum(map(len, reference)) > 0
+
+
+def test_the_onnx_backend_takes_no_dtype(model_dir: Path) -> None:
+    with pytest.raises(ValueError, match="applies to the torch backend; the onnx backend runs"):
+        Predictor.from_pretrained(model_dir, backend="onnx", dtype="bfloat16")
+
+
+def test_evaluate_records_the_precision_in_its_metadata(model_dir: Path, tmp_path: Path) -> None:
+    import json
+
+    from araevent.cli.main import main
+
+    out = tmp_path / "eval"
+    command = ["evaluate", "--model", str(model_dir), str(SAMPLE / "dev.jsonl")]
+    assert main([*command, "--dtype", "float32", "--bootstrap", "0", "--out", str(out)]) == 0
+    meta = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["meta"]
+    assert (meta["dtype"], meta["dtype_reason"]) == ("float32", "float32 asked for")
+
+
+def test_threads_sets_torchs_intra_op_threads(model_dir: Path) -> None:
+    import torch
+
+    with pytest.raises(ValueError, match="threads must be a positive integer, got 0"):
+        Predictor.from_pretrained(model_dir, device="cpu", threads=0)
+    before = torch.get_num_threads()
+    try:
+        predictor = Predictor.from_pretrained(model_dir, device="cpu", threads=1)
+        assert torch.get_num_threads() == 1 and predictor.predict(KNOWN)
+    finally:
+        torch.set_num_threads(before)

@@ -206,14 +206,19 @@ def windows(doc: TokenizedDocument, config: EncodingConfig, doc_index: int = 0) 
             out.append(Window(doc_index, start, n))
             return out
         # end at the last word start that fits; a word longer than the window is cut
-        candidates = word_starts[(word_starts > start) & (word_starts <= limit)]
-        end = int(candidates[-1]) if len(candidates) else limit
+        end = _last_word_start(word_starts, start, limit) or limit
         if not out or end > out[-1].end:  # a window inside the last one would add nothing
             out.append(Window(doc_index, start, end))
         # the next window starts at the last word boundary at least `stride` before `end`
         latest = max(end - config.stride, start + 1)
-        back = word_starts[(word_starts > start) & (word_starts <= latest)]
-        start = int(back[-1]) if len(back) and back[-1] > start else end
+        start = _last_word_start(word_starts, start, latest) or end
+
+
+def _last_word_start(word_starts: np.ndarray, after: int, limit: int) -> int | None:
+    """The last of the sorted ``word_starts`` in ``(after, limit]``, or None: a binary search,
+    so that windowing a long document is not quadratic in its length."""
+    i = int(np.searchsorted(word_starts, limit, side="right")) - 1
+    return int(word_starts[i]) if i >= 0 and word_starts[i] > after else None
 
 
 def window_features(

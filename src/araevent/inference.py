@@ -72,10 +72,7 @@ def predict_with(
             bar.update(len(batch))
     if bar is not None:
         bar.close()
-    return [
-        decoder.decode_document(doc, tok, scored)
-        for doc, tok, scored in zip(documents, tokenized, per_doc, strict=True)
-    ]
+    return decoder.decode_documents(documents, tokenized, per_doc)
 
 
 def _progress(total: int, enabled: bool) -> Any:
@@ -95,14 +92,16 @@ def predict_documents(
     *,
     batch_size: int = 32,
     device: Any = "auto",
+    dtype: str = "auto",
     constrained: bool = True,
     progress: bool = False,
 ) -> list[Document]:
-    """:func:`predict_with` a PyTorch model on ``device`` ("auto": CUDA when available)."""
+    """:func:`predict_with` a PyTorch model on ``device`` ("auto": CUDA when available), in
+    ``dtype`` (see :class:`~araevent.torch_runner.TorchRunner`)."""
     from araevent.torch_runner import TorchRunner
 
     return predict_with(
-        TorchRunner(model, device),
+        TorchRunner(model, device, dtype),
         tokenizer,
         documents,
         config,

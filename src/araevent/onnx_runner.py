@@ -17,6 +17,7 @@ class OnnxRunner:
             raise ImportError(
                 'backend="onnx" needs onnxruntime: pip install "araevent[onnx]"'
             ) from exc
+        self.path = Path(path)
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
@@ -50,6 +51,14 @@ class Entity:
 BACKENDS = ("torch", "onnx")
 
 
+@dataclass(frozen=True)
+class Precision:
+    """The precision a predictor computes in and why: what evaluation metadata records."""
+
+    dtype: str
+    reason: str
+
+
 class Predictor:
     """Batched span prediction with a trained araevent model.
 
@@ -73,6 +82,7 @@ class Predictor:
         self.schema = schema
         self.encoding = encoding
         self.batch_size = batch_size
+        self.precision = _runner_precision(runner)
         self._source: tuple[Any, ...] | None = None
 
     @classmethod
@@ -83,15 +93,31 @@ class Predictor:
         backend: str = "torch",
         batch_size: int = 32,
         onnx_file: str = "model.onnx",
+        dtype: str = "auto",
+        threads: int | None = None,
     ) -> Predictor:
         """Load a model folder; only safetensors or ONNX weights are read, never pickles or code.
 
         ``backend="onnx"`` runs ``onnx_file`` (``model.int8.onnx`` for the quantised model,
         see ``araevent export --onnx``) on ONNX Runtime and does not import torch.
+        ``dtype`` (torch backend): ``"auto"`` computes in bf16 where the device has native
+        bf16 (a CUDA GPU from Ampere on, a CPU with AMX or AVX512-BF16) and in fp32 elsewhere;
+        ``"float32"`` or ``"bfloat16"`` override it (:attr:`precision` says what was chosen and
+        why). ONNX runs the file as exported (fp32, or int8 when quantised), so it takes
+        ``"auto"`` only. ``threads`` sets torch's intra-op threads (process-wide) or ONNX
+        Runtime's; fewer than the cores help when other processes share them. Loading prints
+        nothing (transformers' bars and load reports are silenced meanwhile).
         """
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; available: {', '.join(BACKENDS)}")
+        if backend == "onnx" and dtype != "auto":
+            raise ValueError(
+                f"dtype={dtype!r} applies to the torch backend; the onnx backend runs "
+                f"{onnx_file} as exported (fp32, or int8 from --quantize int8)"
+            )
         _check_batch_size(batch_size)
+        if threads is not None and (isinstance(threads, bool) or threads < 1):
+            raise ValueError(f"threads must be a positive integer, got {threads!r}")
         folder = Path(path)
         _check_folder(folder, backend, onnx_file)
         schema, encoding = _read_settings(folder / "araevent.json")
@@ -100,7 +126,7 @@ class Predictor:
             from araevent.onnx_runner import OnnxRunner
             from araevent.tokenizer_file import StandaloneTokenizer
 
-            runner = OnnxRunner(folder / onnx_file)
+            runner = OnnxRunner(folder / onnx_file, threads)
             if runner.num_labels not in (None, schema.num_tags):
                 raise ValueError(
                     f"{folder / onnx_file} scores {runner.num_labels} tags, araevent.json names "
@@ -108,19 +134,17 @@ class Predictor:
                 )
             tokenizer: Any = StandaloneTokenizer(folder)
         else:
-            from transformers import AutoModelForTokenClassification, AutoTokenizer
-
-            from araevent.torch_runner import TorchRunner
-
-            model = AutoModelForTokenClassification.from_pretrained(
-                folder, use_safetensors=True, trust_remote_code=False
-            )
-            if list(model.config.id2label.values()) != list(schema.tags):
-                raise ValueError(f"{folder}: config id2label does not match araevent.json labels")
-            runner = TorchRunner(model, device)
-            tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+            runner, tokenizer = _load_torch(folder, schema, device, dtype, threads)
         predictor = cls(runner, tokenizer, schema, encoding, batch_size=batch_size)
-        predictor._source = (str(folder.resolve()), device, backend, batch_size, onnx_file)
+        predictor._source = (
+            str(folder.resolve()),
+            device,
+            backend,
+            batch_size,
+            onnx_file,
+            dtype,
+            threads,
+        )
         return predictor
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
@@ -179,6 +203,59 @@ class Predictor:
     def predict_events(self, text: str) -> list[EventRecord]:
         """Each TRIGGER with the ACTORs, PLACEs and DATEs of its sentence, nearest first."""
         return events_from_entities(text, self.predict(text))
+
+
+def _load_torch(
+    folder: Path, schema: LabelSchema, device: str, dtype: str, threads: int | None
+) -> tuple[Runner, Any]:
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from araevent.torch_runner import TorchRunner
+
+    with _quiet_transformers():
+        model = AutoModelForTokenClassification.from_pretrained(
+            folder, use_safetensors=True, trust_remote_code=False
+        )
+        if list(model.config.id2label.values()) != list(schema.tags):
+            raise ValueError(f"{folder}: config id2label does not match araevent.json labels")
+        runner = TorchRunner(model, device, dtype)
+        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+    if threads is not None:
+        torch.set_num_threads(threads)
+    return runner, tokenizer
+
+
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """transformers' progress bars and warnings off while loading, as they were afterwards:
+    a library prints nothing unless asked."""
+    from transformers.utils import logging as hf_logging
+
+    bars, verbosity = hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+
+
+def _runner_precision(runner: Runner) -> Precision:
+    """What a runner computes in: a :class:`TorchRunner` says; ONNX runs its file as is."""
+    dtype = getattr(runner, "dtype", None)
+    if dtype is not None:
+        return Precision(str(dtype).removeprefix("torch."), getattr(runner, "dtype_reason", ""))
+    path = getattr(runner, "path", None)
+    if path is not None:
+        quantised = "int8" in Path(path).name
+        return Precision(
+            "int8" if quantised else "float32",
+            f"onnx backend runs {Path(path).name} as exported",
+        )
+    return Precision("unknown", f"{type(runner).__name__} does not say")
 
 
 def _check_batch_size(batch_size: int) -> None:

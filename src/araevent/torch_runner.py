@@ -32,17 +32,27 @@ def resolve_device(device: str = "auto") -> torch.device:
 
 
 class TorchRunner:
-    """Logits for a batch under ``inference_mode``, in bf16 autocast on GPUs that support it."""
+    """Logits for a batch under ``inference_mode``, in the precision of ``dtype``.
 
-    def __init__(self, model: Any, device: str | torch.device = "auto") -> None:
+    ``dtype`` is ``"auto"`` (bf16 where the device computes it natively, see
+    :mod:`araevent.precision`), ``"float32"`` or ``"bfloat16"``. bf16 runs as autocast, not as
+    weights cast to bf16: layer norms, softmax and accumulations stay in fp32, so predictions
+    stay closer to fp32 ones, and the weights are kept as loaded.
+    """
+
+    def __init__(
+        self, model: Any, device: str | torch.device = "auto", dtype: str = "auto"
+    ) -> None:
+        from araevent.precision import resolve_dtype
+
         self.device = resolve_device(device) if isinstance(device, str) else device
+        self.dtype, self.dtype_reason = resolve_dtype(dtype, self.device)
         self.model = model.to(self.device).eval()
-        self.bf16 = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         with (
             torch.inference_mode(),
-            torch.autocast(self.device.type, torch.bfloat16, enabled=self.bf16),
+            torch.autocast(self.device.type, torch.bfloat16, enabled=self.dtype == torch.bfloat16),
         ):
             logits = self.model(
                 input_ids=torch.from_numpy(input_ids).to(self.device),

@@ -152,6 +152,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
             "gold_loading": gold.report.summary(),
             "model": str(Path(args.model)),
             "backend": args.backend,
+            "dtype": predictor.precision.dtype,
+            "dtype_reason": predictor.precision.reason,
         },
     )
     return _finish(evaluation, args, f"araevent evaluation: {Path(args.data).name}")

@@ -12,6 +12,7 @@ from araevent.data.bio import Scheme
 from araevent.data.labels import LabelSchema
 from araevent.io import FORMATS, ConllOptions, Corpus, load
 from araevent.io.files import source_name
+from araevent.precision import DTYPES
 
 if TYPE_CHECKING:
     from araevent.predictor import Predictor
@@ -103,6 +104,12 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=["torch", "onnx"], default="torch")
     parser.add_argument("--onnx-file", default="model.onnx", help="e.g. model.int8.onnx")
     parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        default="auto",
+        help="torch backend: auto is bfloat16 where the device has native bf16, else float32",
+    )
     parser.add_argument("--batch-size", type=int, default=32)
 
 
@@ -113,7 +120,7 @@ def load_predictor(args: argparse.Namespace) -> Predictor:
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
     return Predictor.from_pretrained(
-        args.model, args.device, args.backend, args.batch_size, args.onnx_file
+        args.model, args.device, args.backend, args.batch_size, args.onnx_file, args.dtype
     )
 
 
