@@ -155,9 +155,7 @@ def describe_loading(name: str, info: dict[str, Any]) -> list[tuple[int, str]]:
     odd = {
         "missing (randomly initialised)": [k for k in missing if k not in new_head],
         "unexpected (not used)": [k for k in unexpected if k not in dropped],
-        "resized (randomly initialised)": [
-            k for k in mismatched if not k.startswith(_CLASSIFIER)
-        ],
+        "resized (randomly initialised)": [k for k in mismatched if not k.startswith(_CLASSIFIER)],
     }
     for what, keys in odd.items():
         if keys:

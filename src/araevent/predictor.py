@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
@@ -211,9 +210,10 @@ def _load_torch(
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
+    from araevent.modeling import quiet_transformers
     from araevent.torch_runner import TorchRunner
 
-    with _quiet_transformers():
+    with quiet_transformers():
         model = AutoModelForTokenClassification.from_pretrained(
             folder, use_safetensors=True, trust_remote_code=False
         )
@@ -224,23 +224,6 @@ def _load_torch(
     if threads is not None:
         torch.set_num_threads(threads)
     return runner, tokenizer
-
-
-@contextmanager
-def _quiet_transformers() -> Iterator[None]:
-    """transformers' progress bars and warnings off while loading, as they were afterwards:
-    a library prints nothing unless asked."""
-    from transformers.utils import logging as hf_logging
-
-    bars, verbosity = hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    try:
-        yield
-    finally:
-        hf_logging.set_verbosity(verbosity)
-        if bars:
-            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def _runner_precision(runner: Runner) -> Precision:
