@@ -40,7 +40,11 @@ def test_every_config_group_option_composes() -> None:
         ],
         "encoding": ["default"],
         "evaluation": ["default"],
-        "experiment": ["anercorp-small-encoder", "news-small-encoder"],
+        "experiment": [
+            "anercorp-small-encoder",
+            "news-small-encoder",
+            "news-small-encoder-anercorp",
+        ],
         "model": [
             "arabert-v02",
             "camelbert-msa",

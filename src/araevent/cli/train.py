@@ -60,6 +60,8 @@ def check_shared_paths(cfg: DictConfig) -> None:
     shared = str(cfg.shared)
     settings = {f"data.{split}": cfg.data.get(split) for split in ("train", "dev", "test")}
     settings["model.name"] = cfg.model.name
+    for i, corpus in enumerate(cfg.data.get("auxiliary") or ()):
+        settings[f"data.auxiliary[{i}].path"] = corpus.get("path")
     for key, value in settings.items():
         if isinstance(value, str) and value.startswith(shared) and not Path(value).exists():
             where = "" if Path(shared).is_absolute() else f", read from {Path.cwd()}"

@@ -7,7 +7,7 @@ strict span F1 over dev documents decoded as the predictor decodes, early stoppi
 model folder, and evaluate each split through the prediction path users import.
 """
 
-from araevent.training.config import DataConfig, ModelConfig, TrainerConfig
+from araevent.training.config import AuxiliaryCorpus, DataConfig, ModelConfig, TrainerConfig
 from araevent.training.model import (
     PRETRAINED_LEARNING_RATE,
     build_model_and_tokenizer,
@@ -20,6 +20,7 @@ from araevent.training.splits import EncodedSplit, decode_split, encode_split
 
 __all__ = [
     "PRETRAINED_LEARNING_RATE",
+    "AuxiliaryCorpus",
     "DataConfig",
     "EncodedSplit",
     "ModelConfig",

@@ -20,6 +20,30 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
+class AuxiliaryCorpus:
+    """Another corpus trained on beside ``train``, in its own label set mapped to the project's.
+
+    ``annotates`` names the project labels this corpus marks (ANERcorp: ACTOR and PLACE); a
+    token it leaves ``O`` is not taught to be outside the others (see
+    :mod:`araevent.training.partial`). ``fraction``: its windows per epoch as a share of the
+    main training windows, drawn once with the run's seed (1.0: as many as the main corpus).
+    """
+
+    path: str
+    annotates: Sequence[str]
+    format: str | None = None
+    label_map: str | None = None
+    mode: Literal["strict", "lenient"] = "lenient"
+    nested: bool = False
+    fraction: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_number("data.auxiliary.fraction", self.fraction, above=0)
+        if not self.annotates:
+            raise ValueError(f"data.auxiliary {self.path}: annotates names no label")
+
+
+@dataclass
 class DataConfig:
     """Where the splits are and how to read them. ``dev``/``test`` may be absent."""
 
@@ -33,8 +57,13 @@ class DataConfig:
     nested: bool = False
     scheme: str | None = None  # CoNLL tag scheme in any case; None: detected per file
     limit: int | None = None  # first N documents of each split, for smoke runs
+    auxiliary: Sequence[AuxiliaryCorpus] = ()
 
     def __post_init__(self) -> None:
+        # hydra hands plain mappings; Python callers may pass either
+        self.auxiliary = [
+            a if isinstance(a, AuxiliaryCorpus) else AuxiliaryCorpus(**a) for a in self.auxiliary
+        ]
         if self.limit is not None:
             check_number("data.limit", self.limit, at_least=1, integer=True)
         if self.scheme is not None:
@@ -75,6 +104,30 @@ class DataConfig:
         if not corpus:
             raise ValueError(f"data.{split}: {path} holds no documents")
         return corpus
+
+    def load_auxiliary(self, corpus: AuxiliaryCorpus) -> Corpus:
+        """An auxiliary corpus read into the project's labels (those it annotates only)."""
+        if not Path(corpus.path).exists():
+            raise FileNotFoundError(f"data.auxiliary: {corpus.path}: no such file or folder")
+        annotated = LabelSchema(tuple(corpus.annotates))
+        if set(annotated.labels) - set(self.schema.labels):
+            raise ValueError(
+                f"data.auxiliary {corpus.path}: annotates {', '.join(annotated.labels)}, "
+                f"not all of them in data.labels ({', '.join(self.schema.labels)})"
+            )
+        loaded = load(
+            corpus.path,
+            corpus.format,
+            mode=corpus.mode,
+            schema=annotated,
+            label_map=corpus.label_map,
+            conll=ConllOptions(nested=corpus.nested),
+        )
+        for line in loaded.report.lines():
+            log.info("auxiliary %s: %s", corpus.path, line)
+        if not loaded:
+            raise ValueError(f"data.auxiliary: {corpus.path} holds no documents")
+        return loaded
 
 
 @dataclass

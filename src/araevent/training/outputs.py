@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,14 +63,18 @@ def save_model_folder(
     return True
 
 
-def training_metrics(fitted: Fitted, train: EncodedSplit, device: Any) -> dict[str, Any]:
+def training_metrics(
+    fitted: Fitted, train: EncodedSplit, rows: Sequence[dict[str, Any]], device: Any
+) -> dict[str, Any]:
+    """Speed and cost of the fit; ``rows`` are an epoch's windows (auxiliary ones included)."""
     import torch
 
-    tokens = train.tokens
+    tokens = sum(len(row["input_ids"]) for row in rows)
     return {
         "seconds": fitted.seconds,
         "documents": len(train.documents),
         "windows": len(train.rows),
+        "auxiliary_windows": len(rows) - len(train.rows),
         "tokens_per_epoch": tokens,
         "tokens_per_second": fitted.tokens_per_second(tokens),
         "loss": fitted.loss,

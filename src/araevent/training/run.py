@@ -20,7 +20,12 @@ from araevent.training.outputs import (
     training_metrics,
     write_reports,
 )
-from araevent.training.splits import encode_splits, load_splits
+from araevent.training.splits import (
+    auxiliary_rows,
+    encode_splits,
+    load_splits,
+    training_rows,
+)
 from araevent.training.trainer import fit
 
 
@@ -49,13 +54,17 @@ def run_training(
     net, tokenizer = starting_model(model, schema, encoding, texts, trainer.seed, checkpoint)
     check_fit(net, tokenizer, model, encoding, trainer)
     train_split, dev_split = encode_splits(corpora, tokenizer, schema, encoding)
+    extra = auxiliary_rows(
+        corpora, tokenizer, schema, encoding, len(train_split.rows), trainer.seed
+    )
+    rows = training_rows(train_split, extra, schema)
 
     output_dir.mkdir(parents=True, exist_ok=True)
-    fitted = fit(net, tokenizer, train_split, dev_split, schema, trainer, output_dir, checkpoint)
+    fitted = fit(net, tokenizer, rows, dev_split, schema, trainer, output_dir, checkpoint)
     model_dir = output_dir / "model"
     if not save_model_folder(fitted, model_dir, data, model, encoding, corpora):
         return TrainResult(output_dir, model_dir)  # another process of a distributed run
-    metrics = {"train": training_metrics(fitted, train_split, fitted.model.device)}
+    metrics = {"train": training_metrics(fitted, train_split, rows, fitted.model.device)}
     evaluations = evaluate_splits(
         fitted, tokenizer, corpora, data, model, encoding, trainer, evaluation, output_dir
     )

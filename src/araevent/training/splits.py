@@ -24,7 +24,8 @@ from araevent.features import (
     word_tags,
 )
 from araevent.io import Corpus
-from araevent.training.config import DataConfig
+from araevent.training.config import AuxiliaryCorpus, DataConfig
+from araevent.training.partial import annotation_mask
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class Corpora:
     train: Corpus
     dev: Corpus | None
     test: Corpus | None
+    auxiliary: list[tuple[AuxiliaryCorpus, Corpus]]
 
     def evaluated(self) -> list[tuple[str, Corpus]]:
         """The splits scored at the end of a run, by name."""
@@ -46,7 +48,8 @@ def load_splits(data: DataConfig) -> Corpora:
     train = data.load("train")
     if train is None:
         raise ValueError("DataConfig.train is required")
-    return Corpora(train, data.load("dev"), data.load("test"))
+    auxiliary = [(a, data.load_auxiliary(a)) for a in data.auxiliary]
+    return Corpora(train, data.load("dev"), data.load("test"), auxiliary)
 
 
 @dataclass
@@ -59,11 +62,6 @@ class EncodedSplit:
     rows: list[dict[str, list[int]]]
     unseen_words: int = 0  # words the tokenizer gave no sub-token: the model never sees them
     unseen_in_spans: int = 0  # of those, words inside gold spans: labels it cannot learn
-
-    @property
-    def tokens(self) -> int:
-        """Sub-tokens over all windows, special tokens included, padding excluded."""
-        return sum(len(row["input_ids"]) for row in self.rows)
 
 
 def encode_split(
@@ -122,9 +120,49 @@ def decode_split(
     ]
 
 
-def to_dataset(split: EncodedSplit) -> Any:
-    """A ``datasets.Dataset`` of the split's windows, with the length the sampler groups by."""
+def auxiliary_rows(
+    corpora: Corpora,
+    tokenizer: FastTokenizer,
+    schema: LabelSchema,
+    config: EncodingConfig,
+    main_windows: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """Windows of the auxiliary corpora, each with the bit mask of the labels its corpus
+    annotates; ``fraction`` of ``main_windows`` from each, drawn once with ``seed`` (with
+    repetition only when a corpus has fewer windows than asked for)."""
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, Any]] = []
+    for corpus, documents in corpora.auxiliary:
+        split = encode_split(documents, tokenizer, schema, config)
+        wanted = max(1, round(corpus.fraction * main_windows))
+        picked = rng.choice(len(split.rows), wanted, replace=wanted > len(split.rows))
+        mask = annotation_mask(schema, corpus.annotates)
+        rows.extend({**split.rows[i], "annotated": mask} for i in picked.tolist())
+        log.info(
+            "auxiliary %s: %d documents, %d windows, %d drawn for each epoch (annotates %s)",
+            corpus.path,
+            len(documents),
+            len(split.rows),
+            wanted,
+            ", ".join(corpus.annotates),
+        )
+    return rows
+
+
+def training_rows(
+    train: EncodedSplit, auxiliary: Sequence[dict[str, Any]], schema: LabelSchema
+) -> Sequence[dict[str, Any]]:
+    """The rows of an epoch: the main corpus's windows, then the auxiliary ones; with
+    auxiliary rows, every row says which labels its corpus annotates (the main: all)."""
+    if not auxiliary:
+        return train.rows
+    full = annotation_mask(schema, schema.labels)
+    return [*({**row, "annotated": full} for row in train.rows), *auxiliary]
+
+
+def to_dataset(rows: Sequence[dict[str, Any]]) -> Any:
+    """A ``datasets.Dataset`` of windows, with the length the sampler groups by."""
     from datasets import Dataset
 
-    rows = [{**row, "length": row["length"][0]} for row in split.rows]
-    return Dataset.from_list(rows)
+    return Dataset.from_list([{**row, "length": row["length"][0]} for row in rows])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from araevent.decoding import SpanDecoder
 from araevent.evaluation.spans import score_spans
 from araevent.training.config import TrainerConfig
 from araevent.training.console import StopNote, console_callbacks
+from araevent.training.partial import partial_label_loss
 from araevent.training.splits import EncodedSplit, decode_split, to_dataset
 
 log = logging.getLogger("araevent.training")
@@ -113,14 +115,16 @@ def span_metric(dev: EncodedSplit, schema: LabelSchema, offset: int) -> Any:
 def fit(
     net: Any,
     tokenizer: Any,
-    train: EncodedSplit,
+    train: Sequence[dict[str, Any]],
     dev: EncodedSplit | None,
     schema: LabelSchema,
     settings: TrainerConfig,
     output_dir: Path,
     checkpoint: Path | None,
 ) -> Fitted:
-    """Train ``net``; with a dev split, keep the checkpoint of best dev span F1."""
+    """Train ``net`` on the rows of ``train`` (windows; rows with an ``annotated`` mask are
+    trained with the partial-label loss); with a dev split, keep the checkpoint of best dev
+    span F1."""
     from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback
 
     from araevent.learning_curve import learning_curve_callback
@@ -143,7 +147,7 @@ def fit(
             tokenizer, pad_to_multiple_of=8 if device.type == "cuda" else None
         ),
         train_dataset=to_dataset(train),
-        eval_dataset=to_dataset(dev) if dev else None,
+        eval_dataset=to_dataset(dev.rows) if dev else None,
         processing_class=tokenizer,
         compute_metrics=(
             span_metric(dev, schema, 0 if tokenizer.cls_token_id is None else 1) if dev else None
@@ -168,8 +172,9 @@ def fit(
 
 
 def span_trainer_class() -> type:
-    """``Trainer`` with two changes: evaluation batches keep dataset order, and the mean
-    training loss of each epoch is kept for the console table.
+    """``Trainer`` with three changes: evaluation batches keep dataset order, rows from a
+    corpus that annotates only some labels are trained with the partial-label loss, and the
+    mean training loss of each epoch is kept for the console table.
 
     With ``train_sampling_strategy="group_by_length"`` transformers also length-groups (and so
     shuffles) evaluation batches; our metric maps each prediction row back to its window, so
@@ -186,6 +191,19 @@ def span_trainer_class() -> type:
         def _get_eval_sampler(self, eval_dataset: Any) -> Any:
             return None if eval_dataset is None else SequentialSampler(eval_dataset)
 
+        def _set_signature_columns_if_needed(self) -> None:
+            super()._set_signature_columns_if_needed()  # the model's inputs, and ours:
+            columns = self._signature_columns
+            if columns is not None and "annotated" not in columns:
+                columns.append("annotated")
+
+        def _partial_loss(self, model: Any, inputs: Any, return_outputs: bool) -> Any:
+            annotated = inputs.pop("annotated")
+            labels = inputs.pop("labels")
+            outputs = model(**inputs)
+            loss = partial_label_loss(outputs.logits, labels, annotated)
+            return (loss, outputs) if return_outputs else loss
+
         def compute_loss(
             self,
             model: Any,
@@ -193,12 +211,20 @@ def span_trainer_class() -> type:
             return_outputs: bool = False,
             num_items_in_batch: Any = None,
         ) -> Any:
-            result = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            partial = "annotated" in inputs
+            if partial:
+                result = self._partial_loss(model, inputs, return_outputs)
+            else:
+                result = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             if model.training:  # a tensor sum: no device sync per step
                 loss = (result[0] if isinstance(result, tuple) else result).detach().float()
                 # with the batch's token count the model already divides by the whole
                 # accumulated batch; otherwise each micro-batch is a mean of its own
-                scaled = self.model_accepts_loss_kwargs and num_items_in_batch is not None
+                scaled = (
+                    not partial
+                    and self.model_accepts_loss_kwargs
+                    and num_items_in_batch is not None
+                )
                 if not scaled:
                     loss = loss / self.args.gradient_accumulation_steps
                 self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss

@@ -1,0 +1,119 @@
+"""Training beside corpora that annotate only some labels: the partial-label loss, the share of
+auxiliary windows, and a run end to end on the tiny model."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from araevent.data.labels import LabelSchema
+from araevent.features import EncodingConfig
+from araevent.training import (
+    AuxiliaryCorpus,
+    DataConfig,
+    ModelConfig,
+    TrainerConfig,
+    run_training,
+)
+from araevent.training.partial import annotation_mask, partial_label_loss
+from araevent.training.splits import Corpora, auxiliary_rows
+from tests.conftest import SAMPLE
+
+SCHEMA = LabelSchema()  # O, B-ACTOR, I-ACTOR, B-PLACE, I-PLACE, B-DATE, I-DATE, B-TRIGGER, ...
+LOGITS = torch.tensor([[[0.0, 1.0, 0.0, 0.5, 0.0, 0.0, 0.0, 2.0, 0.0], [0.0] * 9]])
+
+
+def test_an_o_token_of_a_corpus_without_triggers_may_be_a_trigger() -> None:
+    """By hand: ANERcorp annotates ACTOR and PLACE; its O token is O, DATE or TRIGGER."""
+    labels = torch.tensor([[0, -100]])
+    loss = partial_label_loss(
+        LOGITS, labels, torch.tensor([annotation_mask(SCHEMA, ["ACTOR", "PLACE"])])
+    )
+    e = [math.exp(x) for x in LOGITS[0, 0].tolist()]
+    compatible = e[0] + e[5] + e[6] + e[7] + e[8]  # O, B-DATE, I-DATE, B-TRIGGER, I-TRIGGER
+    assert loss.item() == pytest.approx(-math.log(compatible / sum(e)), abs=1e-6)
+
+
+def test_a_fully_annotated_row_is_plain_cross_entropy() -> None:
+    labels = torch.tensor([[3, 0]])
+    full = annotation_mask(SCHEMA, SCHEMA.labels)
+    loss = partial_label_loss(LOGITS, labels, torch.tensor([full]))
+    assert loss.item() == pytest.approx(
+        torch.nn.functional.cross_entropy(LOGITS[0], labels[0]).item(), abs=1e-6
+    )
+
+
+def test_a_span_token_of_a_partial_corpus_keeps_its_own_tag_only() -> None:
+    """A B-ACTOR from ANERcorp is as sure as any gold tag: plain cross-entropy."""
+    labels = torch.tensor([[1, -100]])
+    loss = partial_label_loss(LOGITS, labels, torch.tensor([annotation_mask(SCHEMA, ["ACTOR"])]))
+    expected = torch.nn.functional.cross_entropy(LOGITS[0, :1], labels[0, :1])
+    assert loss.item() == pytest.approx(expected.item(), abs=1e-6)
+
+
+def test_annotates_must_name_labels_of_the_schema() -> None:
+    with pytest.raises(ValueError, match="outside the schema: PERS"):
+        annotation_mask(SCHEMA, ["PERS"])
+
+
+def _auxiliary(fraction: float) -> AuxiliaryCorpus:
+    return AuxiliaryCorpus(
+        path=str(SAMPLE / "test.jsonl"),
+        annotates=["ACTOR", "PLACE"],
+        label_map="ACTOR=ACTOR,PLACE=PLACE,DATE=,TRIGGER=",
+        fraction=fraction,
+    )
+
+
+@pytest.mark.parametrize(("fraction", "main", "drawn"), [(0.5, 40, 20), (1.0, 7, 7), (3.0, 10, 30)])
+def test_the_share_of_auxiliary_windows_follows_fraction(
+    fraction: float, main: int, drawn: int
+) -> None:
+    from araevent.modeling import build_tiny_model
+
+    data = DataConfig(train=str(SAMPLE / "train.jsonl"), auxiliary=[_auxiliary(fraction)])
+    corpora = Corpora(
+        data.load("train"), None, None, [(a, data.load_auxiliary(a)) for a in data.auxiliary]
+    )
+    _, tokenizer = build_tiny_model([d.text for d in corpora.train], SCHEMA, seed=0)
+    rows = auxiliary_rows(
+        corpora, tokenizer, SCHEMA, EncodingConfig(max_length=64, stride=16), main, 0
+    )
+    assert len(rows) == drawn
+    assert {row["annotated"] for row in rows} == {0b0011}  # ACTOR and PLACE
+    labels = {t for row in rows for t in row["labels"]}
+    assert labels <= {-100, 0, 1, 2, 3, 4}  # no DATE or TRIGGER tag was read
+
+
+def test_a_run_with_an_auxiliary_corpus_trains_and_counts_its_windows(tmp_path: Path) -> None:
+    result = run_training(
+        DataConfig(
+            train=str(SAMPLE / "train.jsonl"),
+            dev=str(SAMPLE / "dev.jsonl"),
+            limit=4,
+            auxiliary=[
+                {
+                    "path": str(SAMPLE / "test.jsonl"),
+                    "annotates": ["ACTOR", "PLACE"],
+                    "label_map": "ACTOR=ACTOR,PLACE=PLACE,DATE=,TRIGGER=",
+                }
+            ],  # as from hydra
+        ),
+        ModelConfig(),
+        EncodingConfig(max_length=64, stride=16),
+        TrainerConfig(
+            epochs=2,
+            learning_rate=3e-3,
+            batch_size=8,
+            device="cpu",
+            progress_bar=False,
+            tensorboard=False,
+        ),
+        tmp_path,
+    )
+    train = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["train"]
+    assert train["auxiliary_windows"] == train["windows"] > 0
+    assert math.isfinite(train["loss"])
+    assert "dev" in result.evaluations
