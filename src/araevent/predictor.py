@@ -12,7 +12,7 @@ ONNX backend does not import torch either.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
@@ -61,9 +61,9 @@ class Precision:
 class Predictor:
     """Batched span prediction with a trained araevent model.
 
-    A predictor loaded with :meth:`from_pretrained` pickles as its folder and settings, so it
-    can be sent to worker processes (``multiprocessing``, ``concurrent.futures``, Ray, Spark),
-    which load the model once each.
+    A predictor loaded with :meth:`from_pretrained` (or :meth:`ensemble`) pickles as its
+    folder(s) and settings, so it can be sent to worker processes (``multiprocessing``,
+    ``concurrent.futures``, Ray, Spark), which load the model once each.
     """
 
     def __init__(
@@ -82,7 +82,8 @@ class Predictor:
         self.encoding = encoding
         self.batch_size = batch_size
         self.precision = _runner_precision(runner)
-        self._source: tuple[Any, ...] | None = None
+        # (loader, arguments) that rebuild this predictor in another process: see __reduce__
+        self._source: tuple[Callable[..., Predictor], tuple[Any, ...]] | None = None
 
     @classmethod
     def from_pretrained(
@@ -105,54 +106,71 @@ class Predictor:
         why). ONNX runs the file as exported (fp32, or int8 when quantised), so it takes
         ``"auto"`` only. ``threads`` sets torch's intra-op threads (process-wide) or ONNX
         Runtime's; fewer than the cores help when other processes share them. Loading prints
-        nothing (transformers' bars and load reports are silenced meanwhile).
+        nothing (transformers' bars and load reports are silenced meanwhile). Several
+        folders as one model: :meth:`ensemble`.
         """
-        if backend not in BACKENDS:
-            raise ValueError(f"unknown backend {backend!r}; available: {', '.join(BACKENDS)}")
-        if backend == "onnx" and dtype != "auto":
-            raise ValueError(
-                f"dtype={dtype!r} applies to the torch backend; the onnx backend runs "
-                f"{onnx_file} as exported (fp32, or int8 from --quantize int8)"
-            )
-        _check_batch_size(batch_size)
-        if threads is not None and (isinstance(threads, bool) or threads < 1):
-            raise ValueError(f"threads must be a positive integer, got {threads!r}")
+        _check_options(backend, dtype, onnx_file, batch_size, threads)
         folder = Path(path)
         _check_folder(folder, backend, onnx_file)
         schema, encoding = _read_settings(folder / "araevent.json")
-        runner: Runner
-        if backend == "onnx":
-            from araevent.onnx_runner import OnnxRunner
-            from araevent.tokenizer_file import StandaloneTokenizer
-
-            runner = OnnxRunner(folder / onnx_file, threads)
-            if runner.num_labels not in (None, schema.num_tags):
-                raise ValueError(
-                    f"{folder / onnx_file} scores {runner.num_labels} tags, araevent.json names "
-                    f"{schema.num_tags} ({', '.join(schema.tags)})"
-                )
-            tokenizer: Any = StandaloneTokenizer(folder)
-        else:
-            runner, tokenizer = _load_torch(folder, schema, device, dtype, threads)
+        runner, tokenizer = _load_runner(folder, schema, device, backend, onnx_file, dtype, threads)
         predictor = cls(runner, tokenizer, schema, encoding, batch_size=batch_size)
-        predictor._source = (
-            str(folder.resolve()),
-            device,
-            backend,
-            batch_size,
-            onnx_file,
-            dtype,
-            threads,
-        )
+        settings = (device, backend, batch_size, onnx_file, dtype, threads)
+        predictor._source = (Predictor.from_pretrained, (str(folder.resolve()), *settings))
+        return predictor
+
+    @classmethod
+    def ensemble(
+        cls,
+        paths: Sequence[str | Path],
+        device: str = "auto",
+        backend: str = "torch",
+        batch_size: int = 32,
+        onnx_file: str = "model.onnx",
+        dtype: str = "auto",
+        threads: int | None = None,
+    ) -> Predictor:
+        """Load several model folders as one model that averages their tag probabilities.
+
+        The settings are :meth:`from_pretrained`'s, shared by every member. A method of its own
+        rather than a list given to :meth:`from_pretrained`: a ``str`` is a sequence too, so one
+        parameter taking either a folder or folders would be ambiguous, and this name says that
+        predictions are an average (see :class:`~araevent.ensemble.EnsembleRunner`). Members
+        must share labels, windows and normalisation (``araevent.json``) and tokenizer
+        (``tokenizer.json`` and the special tokens): a member that differs is a ``ValueError``
+        naming its folder and what differs, before any weights are read. Members with the same
+        weights predict exactly the single model's spans.
+        """
+        from araevent.ensemble import EnsembleRunner
+
+        if isinstance(paths, str | Path):
+            raise TypeError("ensemble takes a list of model folders; for one, use from_pretrained")
+        folders = [Path(path) for path in paths]
+        if not folders:
+            raise ValueError("an ensemble needs at least one model folder")
+        _check_options(backend, dtype, onnx_file, batch_size, threads)
+        for folder in folders:
+            _check_folder(folder, backend, onnx_file)
+        schema, encoding = _check_members(folders)
+        loaded = [
+            _load_runner(folder, schema, device, backend, onnx_file, dtype, threads)
+            for folder in folders
+        ]
+        runner = EnsembleRunner([member for member, _ in loaded])
+        tokenizer = loaded[0][1]  # the members' tokenizers are the same
+        predictor = cls(runner, tokenizer, schema, encoding, batch_size=batch_size)
+        resolved = tuple(str(folder.resolve()) for folder in folders)
+        settings = (device, backend, batch_size, onnx_file, dtype, threads)
+        predictor._source = (Predictor.ensemble, (resolved, *settings))
         return predictor
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         if self._source is None:
             raise TypeError(
-                "only a Predictor made by Predictor.from_pretrained can be pickled "
-                "(workers rebuild it from its folder)"
+                "only a Predictor made by Predictor.from_pretrained or Predictor.ensemble can "
+                "be pickled (workers rebuild it from its folder)"
             )
-        return (Predictor.from_pretrained, self._source)
+        return self._source
 
     def predict(self, text: str) -> list[Entity]:
         return self.predict_batch([text])[0]
@@ -204,6 +222,93 @@ class Predictor:
         return events_from_entities(text, self.predict(text))
 
 
+def _check_options(
+    backend: str, dtype: str, onnx_file: str, batch_size: int, threads: int | None
+) -> None:
+    """Refuse settings that cannot work, before any folder is read."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; available: {', '.join(BACKENDS)}")
+    if backend == "onnx" and dtype != "auto":
+        raise ValueError(
+            f"dtype={dtype!r} applies to the torch backend; the onnx backend runs "
+            f"{onnx_file} as exported (fp32, or int8 from --quantize int8)"
+        )
+    _check_batch_size(batch_size)
+    if threads is not None and (isinstance(threads, bool) or threads < 1):
+        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+
+
+def _load_runner(
+    folder: Path,
+    schema: LabelSchema,
+    device: str,
+    backend: str,
+    onnx_file: str,
+    dtype: str,
+    threads: int | None,
+) -> tuple[Runner, Any]:
+    """The runner and tokenizer of a checked model folder on ``backend``."""
+    if backend == "torch":
+        return _load_torch(folder, schema, device, dtype, threads)
+    from araevent.onnx_runner import OnnxRunner
+    from araevent.tokenizer_file import StandaloneTokenizer
+
+    runner = OnnxRunner(folder / onnx_file, threads)
+    if runner.num_labels not in (None, schema.num_tags):
+        raise ValueError(
+            f"{folder / onnx_file} scores {runner.num_labels} tags, araevent.json names "
+            f"{schema.num_tags} ({', '.join(schema.tags)})"
+        )
+    return runner, StandaloneTokenizer(folder)
+
+
+def _check_members(folders: Sequence[Path]) -> tuple[LabelSchema, EncodingConfig]:
+    """The shared labels and encoding of an ensemble's folders, or a ``ValueError`` naming the
+    first folder that differs from the first one, and what differs: members run on the same
+    sub-tokens and their probabilities are averaged tag by tag, which only means something
+    when they tokenize, window and label alike."""
+    from araevent.tokenizer_file import special_tokens
+
+    first = folders[0]
+    schema, encoding = _read_settings(first / "araevent.json")
+    tokenizer = _read_json(first / "tokenizer.json")
+    special = special_tokens(first)
+    for folder in folders[1:]:
+        other_schema, other_encoding = _read_settings(folder / "araevent.json")
+        if other_schema.tags != schema.tags:
+            what = f"labels {', '.join(other_schema.labels)} (first: {', '.join(schema.labels)})"
+        elif other_encoding != encoding:
+            what = "encoding " + _differences(asdict(encoding), asdict(other_encoding))
+        elif _read_json(folder / "tokenizer.json") != tokenizer:
+            what = "tokenizer.json"
+        elif special_tokens(folder) != special:
+            what = "special tokens " + _differences(special, special_tokens(folder))
+        else:
+            continue
+        raise ValueError(
+            f"{folder} differs from the first ensemble member {first}: {what}; members must "
+            "share labels, encoding and tokenizer"
+        )
+    return schema, encoding
+
+
+def _differences(first: dict[str, Any], other: dict[str, Any]) -> str:
+    """``key value (first: value)`` for each key whose values differ."""
+    keys = sorted(first.keys() | other.keys())
+    return ", ".join(
+        f"{key} {other.get(key)!r} (first: {first.get(key)!r})"
+        for key in keys
+        if first.get(key) != other.get(key)
+    )
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+
+
 def _load_torch(
     folder: Path, schema: LabelSchema, device: str, dtype: str, threads: int | None
 ) -> tuple[Runner, Any]:
@@ -227,7 +332,11 @@ def _load_torch(
 
 
 def _runner_precision(runner: Runner) -> Precision:
-    """What a runner computes in: a :class:`TorchRunner` says; ONNX runs its file as is."""
+    """What a runner computes in: a :class:`TorchRunner` says; ONNX runs its file as is; an
+    ensemble's members share device and dtype, so its first member says."""
+    members = getattr(runner, "members", None)
+    if members:
+        return _runner_precision(members[0])
     dtype = getattr(runner, "dtype", None)
     if dtype is not None:
         return Precision(str(dtype).removeprefix("torch."), getattr(runner, "dtype_reason", ""))

@@ -20,6 +20,17 @@ def _token(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def special_tokens(folder: str | Path) -> dict[str, str | None]:
+    """The special tokens (``cls_token``, ``pad_token``, ...) a model folder's tokenizer files
+    name; ``tokenizer_config.json`` overrides ``special_tokens_map.json``, as in transformers."""
+    folder = Path(folder)
+    settings: dict[str, Any] = {}
+    for name in ("special_tokens_map.json", "tokenizer_config.json"):
+        if (folder / name).is_file():
+            settings.update(json.loads((folder / name).read_text(encoding="utf-8")))
+    return {key: _token(value) for key, value in settings.items() if key.endswith("_token")}
+
+
 class StandaloneTokenizer:
     """Callable like a fast tokenizer with ``add_special_tokens=False``, offsets included."""
 
@@ -30,16 +41,12 @@ class StandaloneTokenizer:
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
-        special: dict[str, Any] = {}
-        for name in ("special_tokens_map.json", "tokenizer_config.json"):
-            if (folder / name).is_file():
-                special.update(json.loads((folder / name).read_text(encoding="utf-8")))
+        special = special_tokens(folder)
         self.cls_token_id = self._id(special.get("cls_token"))
         self.sep_token_id = self._id(special.get("sep_token"))
         self.pad_token_id = self._id(special.get("pad_token"))
 
-    def _id(self, value: Any) -> int | None:
-        token = _token(value)
+    def _id(self, token: str | None) -> int | None:
         return None if token is None else self._tokenizer.token_to_id(token)
 
     def __call__(self, texts: list[str], **_: Any) -> dict[str, list[Any]]:

@@ -150,13 +150,23 @@ def run_evaluate(args: argparse.Namespace) -> int:
         meta={
             "gold": str(Path(args.data)),
             "gold_loading": gold.report.summary(),
-            "model": str(Path(args.model)),
+            **_model_meta(args.model),
             "backend": args.backend,
             "dtype": predictor.precision.dtype,
             "dtype_reason": predictor.precision.reason,
         },
     )
     return _finish(evaluation, args, f"araevent evaluation: {Path(args.data).name}")
+
+
+def _model_meta(folders: list[str]) -> dict[str, str | list[str]]:
+    """``model``: the folder, or an ensemble's folders joined by `` + `` (a string, which the
+    reports and ``araevent compare`` show as it is); an ensemble's folders also as the list
+    ``members``."""
+    names = [str(Path(folder)) for folder in folders]
+    if len(names) == 1:
+        return {"model": names[0]}
+    return {"model": " + ".join(names), "members": names}
 
 
 def run_score(args: argparse.Namespace) -> int:

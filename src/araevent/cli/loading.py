@@ -100,7 +100,13 @@ def load_corpus(
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, help="a model folder (<run>/model or export)")
+    parser.add_argument(
+        "--model",
+        required=True,
+        action="append",
+        help="a model folder (<run>/model or export); give it again to ensemble models that "
+        "share a tokenizer (their probabilities are averaged)",
+    )
     parser.add_argument("--backend", choices=["torch", "onnx"], default="torch")
     parser.add_argument("--onnx-file", default="model.onnx", help="e.g. model.int8.onnx")
     parser.add_argument("--device", default="auto")
@@ -114,14 +120,15 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def load_predictor(args: argparse.Namespace) -> Predictor:
-    """The model of :func:`add_model_options`."""
+    """The model of :func:`add_model_options`: one ``--model``, or the ensemble of several."""
     from araevent.predictor import Predictor
 
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
-    return Predictor.from_pretrained(
-        args.model, args.device, args.backend, args.batch_size, args.onnx_file, args.dtype
-    )
+    settings = (args.device, args.backend, args.batch_size, args.onnx_file, args.dtype)
+    if len(args.model) == 1:
+        return Predictor.from_pretrained(args.model[0], *settings)
+    return Predictor.ensemble(args.model, *settings)
 
 
 def check_output(path: str | Path, *, folder: bool) -> None:
