@@ -225,23 +225,14 @@ class SpanDecoder:
         log_probs[~seen, 0] = 0.0
         return log_probs
 
-    def decode_document(
-        self,
-        document: Document,
-        tokenized: TokenizedDocument,
-        windows: Sequence[tuple[int, int, np.ndarray]],
-    ) -> Document:
-        """A copy of ``document`` whose spans are decoded from its windows' logits."""
-        return self.decode_documents([document], [tokenized], [windows])[0]
-
     def decode_documents(
         self,
         documents: Sequence[Document],
         tokenized: Sequence[TokenizedDocument],
         windows: Sequence[Sequence[tuple[int, int, np.ndarray]]],
     ) -> list[Document]:
-        """:meth:`decode_document` of each document, with one Viterbi pass for all of them
-        (see :func:`viterbi_batch`): the same spans, fewer Python steps."""
+        """Copies of ``documents`` whose spans are decoded from their windows' logits, with
+        one Viterbi pass for all of them (see :func:`viterbi_batch`)."""
         log_probs = [
             self.word_log_probs(
                 tok.first_subtoken, tok.subtoken_word, len(tok.word_offsets), scored

@@ -114,10 +114,7 @@ def decode_split(
     for row, window in enumerate(split.windows):
         body = logits[row, offset : offset + window.end - window.start]
         per_doc[window.doc_index].append((window.start, window.end, body))
-    return [
-        decoder.decode_document(doc, tok, scored)
-        for doc, tok, scored in zip(split.documents, split.tokenized, per_doc, strict=True)
-    ]
+    return decoder.decode_documents(split.documents, split.tokenized, per_doc)
 
 
 def auxiliary_rows(
