@@ -44,6 +44,7 @@ def test_every_config_group_option_composes() -> None:
             "anercorp-small-encoder",
             "news-small-encoder",
             "news-small-encoder-anercorp",
+            "news-small-encoder-distill",
         ],
         "model": [
             "arabert-v02",
@@ -279,6 +280,22 @@ def test_a_missing_shared_corpus_says_how_to_point_at_the_shared_folder(
     assert "data.train: ../shared/data/araevent-news/train.jsonl: no such file" in err
     assert "ARAEVENT_SHARED=/path/to/shared or shared=/path" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_setting_left_to_the_command_line_is_named_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The distillation recipe needs its teacher: one line naming the setting, no run folder."""
+    from araevent.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["train", "experiment=news-small-encoder-distill", "hydra.run.dir=run", *QUIET])
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(
+        "data.pseudo.teacher must be given on the command line (data.pseudo.teacher=...)"
+    )
+    assert len(err.splitlines()) == 1 and not (tmp_path / "run").exists()
 
 
 @pytest.mark.parametrize(
