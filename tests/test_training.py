@@ -317,6 +317,17 @@ def test_a_mistyped_override_is_answered_with_the_setting_it_was_meant_to_be(
     assert not (tmp_path / "run").exists()
 
 
+def test_a_setting_left_to_the_command_line_is_a_setting() -> None:
+    """The distillation recipe's teacher (``???`` in its config) is known to the typo check."""
+    from araevent.cli.overrides import unknown_setting
+    from araevent.cli.train import CONFIG_DIR as TRAIN_CONFIGS
+
+    recipe = "experiment=news-small-encoder-distill"
+    assert unknown_setting(TRAIN_CONFIGS, "train", [recipe, "data.pseudo.teacher=[m]"]) is None
+    typo = unknown_setting(TRAIN_CONFIGS, "train", [recipe, "data.pseudo.teachr=[m]"])
+    assert typo is not None and typo.endswith("did you mean data.pseudo.teacher?")
+
+
 def test_the_console_shows_an_epoch_table_and_says_which_epoch_was_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
