@@ -48,18 +48,21 @@ def test_each_strategy_is_zero_when_certain_and_highest_on_its_own_kind_of_doubt
     assert all(((u >= 0) & (u <= 1)).all() for u in (least, margin, entropy))
 
 
-def test_a_document_is_as_uncertain_as_its_few_most_uncertain_words_whatever_its_length() -> None:
-    """Confident words added to a paragraph do not dilute its doubtful ones (a mean over all
-    words would rank the long one lower), nor do they add up (a sum would rank it higher)."""
-    short = np.array([TORN, TORN, SURE])
-    long = np.array([TORN, TORN, *[SURE] * 60])
-    assert document_uncertainty(short, "margin", top=2) == document_uncertainty(
-        long, "margin", top=2
+def test_a_document_is_as_uncertain_as_its_most_uncertain_tenth_whatever_its_length() -> None:
+    """A paragraph twice as long with the same share of doubtful words scores the same (a sum,
+    a maximum or a mean of the 8 worst words would rank it higher), and doubtful words among
+    many confident ones are not diluted (as a mean over all words would)."""
+    paragraph = np.array([*[TORN] * 4, *[SURE] * 36])
+    twice = np.concatenate([paragraph, paragraph])
+    torn = document_uncertainty(np.array([TORN]), "margin")
+    assert document_uncertainty(paragraph, "margin") == pytest.approx(torn)
+    assert document_uncertainty(twice, "margin") == pytest.approx(torn)
+    denser = np.array([*[TORN] * 6, *[SURE] * 34])
+    assert document_uncertainty(denser, "margin", share=0.15) > document_uncertainty(
+        paragraph, "margin", share=0.15
     )
-    more_doubt = np.array([TORN, TORN, TORN, *[SURE] * 60])
-    assert document_uncertainty(more_doubt, "margin", top=3) > document_uncertainty(
-        long, "margin", top=3
-    )
+    # a short paragraph averages at least 3 words, not just its worst one
+    assert document_uncertainty(np.array([TORN, SURE, SURE]), "margin") < torn
     assert document_uncertainty(np.zeros((0, 4)), "entropy") == 0.0
 
 
