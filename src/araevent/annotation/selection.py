@@ -24,8 +24,9 @@ from typing import Final
 import numpy as np
 
 from araevent.annotation.dedup import NEAR_DUPLICATE, signature, similarity, text_key
-from araevent.annotation.uncertainty import STRATEGIES, document_uncertainty
-from araevent.data.document import Document, Span
+from araevent.annotation.tasks import predicted_document
+from araevent.annotation.uncertainty import STRATEGIES
+from araevent.data.document import Document
 from araevent.io.labelstudio import TASK_SCORE
 from araevent.predictor import Entity
 
@@ -232,10 +233,8 @@ def _scored(
     for (doc_id, text), (entities, probs) in zip(
         batch, score([text for _, text in batch]), strict=True
     ):
-        uncertainty = document_uncertainty(probs, strategy)
-        spans = [Span(e.start, e.end, e.label, e.score) for e in entities]
-        document = Document(doc_id, text, tuple(spans), {TASK_SCORE: 1.0 - uncertainty})
-        out.append((uncertainty, document))
+        document = predicted_document(doc_id, text, entities, probs, strategy)
+        out.append((1.0 - document.meta[TASK_SCORE], document))
     return out
 
 

@@ -1,4 +1,10 @@
-"""What identifies a model in annotation tasks, and the Label Studio labelling config.
+"""Predictions as annotation tasks: the document a task is made from, what identifies the
+model, and the Label Studio labelling config.
+
+A task is :func:`predicted_document` of a text, then
+:func:`~araevent.io.labelstudio.labelstudio_task` (an import) or
+:func:`~araevent.io.labelstudio.labelstudio_prediction` (one entry of what Label Studio's ML
+backend ``/predict`` answers), so pre-annotations and a live backend say the same.
 
 The config's tag names are those the pre-annotations name (:data:`FROM_NAME`,
 :data:`TO_NAME`), so predictions imported with the tasks show up in the editor. Label
@@ -14,8 +20,29 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+import numpy as np
+
+from araevent.annotation.uncertainty import document_uncertainty
+from araevent.data.document import Document, Span
 from araevent.evaluation.html import FALLBACK_COLOUR, LABEL_COLOURS
-from araevent.io.labelstudio import FROM_NAME, TO_NAME
+from araevent.io.labelstudio import FROM_NAME, TASK_SCORE, TO_NAME
+from araevent.predictor import Entity
+
+
+def predicted_document(
+    doc_id: str,
+    text: str,
+    entities: Sequence[Entity],
+    probs: np.ndarray,
+    strategy: str = "least-confidence",
+) -> Document:
+    """The entities of ``text`` (with their scores) as a Document whose ``meta[TASK_SCORE]``
+    is the model's confidence in it, 1 - its ``strategy`` uncertainty
+    (:func:`~araevent.annotation.uncertainty.document_uncertainty` of the per-word ``probs``):
+    the task score Label Studio sorts by, low first for the documents worth checking."""
+    spans = tuple(Span(e.start, e.end, e.label, e.score) for e in entities)
+    confidence = 1.0 - document_uncertainty(probs, strategy)
+    return Document(doc_id, text, spans, {TASK_SCORE: confidence})
 
 
 def model_version(folders: Sequence[str | Path]) -> str:

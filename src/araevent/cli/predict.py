@@ -19,17 +19,17 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from araevent.annotation.tasks import model_version
-from araevent.annotation.uncertainty import document_uncertainty
+from araevent.annotation.tasks import model_version, predicted_document
 from araevent.cli.loading import add_model_options, check_output, load_predictor
-from araevent.data.document import Document, Span
+from araevent.data.document import Document
 from araevent.data.text import replace_surrogates
 from araevent.errors import DataFormatError
 from araevent.events import events_from_entities
 from araevent.io.files import is_stdin, iter_lines, source_name
-from araevent.io.labelstudio import TASK_SCORE
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from araevent.predictor import Entity, Predictor
 
 _CHUNK = 256  # texts handed to the predictor at once: sorting by length happens within it
@@ -191,13 +191,12 @@ def run_predict(args: argparse.Namespace) -> int:
         _jsonl_output(args) as out,
     ):
         texts = (text for _, text in records)
-        for (doc_id, text), (entities, confidence) in zip(
+        for (doc_id, text), (entities, probs) in zip(
             records, predict_stream(predictor, texts), strict=True
         ):
             bar.update(1)
             if out is None:
-                spans = (Span(e.start, e.end, e.label, e.score) for e in entities)
-                documents.append(Document(doc_id, text, tuple(spans), {TASK_SCORE: confidence}))
+                documents.append(predicted_document(doc_id, text, entities, probs))
                 continue
             record: dict[str, object] = {
                 "id": doc_id,
@@ -217,14 +216,11 @@ def run_predict(args: argparse.Namespace) -> int:
 
 def predict_stream(
     predictor: Predictor, texts: Iterable[str]
-) -> Iterator[tuple[list[Entity], float]]:
-    """Each text's entities and the model's confidence in the document, ``_CHUNK`` texts at a
-    time: 1 - its least-confidence uncertainty (:mod:`araevent.annotation.uncertainty`), the
-    task score Label Studio sorts by, low first for the documents worth checking."""
+) -> Iterator[tuple[list[Entity], np.ndarray]]:
+    """Each text's entities and per-word tag probabilities, ``_CHUNK`` texts at a time."""
     iterator = iter(texts)
     while chunk := list(islice(iterator, _CHUNK)):
-        for entities, probs in predictor.predict_with_probs(chunk):
-            yield entities, 1.0 - document_uncertainty(probs, "least-confidence")
+        yield from predictor.predict_with_probs(chunk)
 
 
 @contextmanager
