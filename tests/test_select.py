@@ -104,8 +104,10 @@ def test_exact_duplicates_up_to_normalisation_are_removed_and_counted() -> None:
         "أعلـــنت وزارة الدفاع الروسية أن قواتها دخلت مدينة تدمر",  # tatweel
         "اعلنت وزارة  الدفاع الروسية أن قواتها دخلت مدينة تدمر ",  # alef, spaces
     ]
-    chosen = select(records([*variants, *PLAIN[:5]]), fake_scorer({"أعلنت": SPREAD}), 5)
+    texts = [*variants, " ", "", *PLAIN[:5]]
+    chosen = select(records(texts), fake_scorer({"أعلنت": SPREAD}), 5)
     assert chosen.counts.duplicates == 3
+    assert chosen.counts.empty == 2  # nothing to annotate: counted, never a task
     assert [d.text for d in chosen.documents].count(text) == 1
     assert len({text_key(v) for v in variants}) == 1
 
@@ -209,7 +211,8 @@ def test_select_command_picks_the_most_uncertain_and_excludes_annotated(
     args = ["select", "--model", model, "--from", str(source), "--k", "3", "-o", str(out)]
     assert main([*args, "--exclude", str(annotated), "--no-progress"]) == 0
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err.startswith("read 11, duplicates removed 1 exact + ") and "excluded 1," in err
+    assert err.startswith("read 11, empty 0, duplicates removed 1 exact + ")
+    assert "excluded 1," in err
     tasks = json.loads(out.read_text(encoding="utf-8"))
     chosen = [t["data"]["text"] for t in tasks]
     assert len(chosen) == 3 and train[1] not in chosen

@@ -52,6 +52,7 @@ class Counts:
     """What a selection read and dropped, for its summary line."""
 
     read: int = 0
+    empty: int = 0
     duplicates: int = 0
     near_duplicates: int = 0
     excluded: int = 0
@@ -63,9 +64,10 @@ class Counts:
     def summary(self) -> str:
         rate = self.read / self.seconds if self.seconds > 0 else 0.0
         return (
-            f"read {self.read:,}, duplicates removed {self.duplicates:,} exact + "
-            f"{self.near_duplicates:,} near, excluded {self.excluded:,}, "
-            f"too similar {self.too_similar:,}, selected {self.selected:,} "
+            f"read {self.read:,}, empty {self.empty:,}, duplicates removed "
+            f"{self.duplicates:,} exact + {self.near_duplicates:,} near, "
+            f"excluded {self.excluded:,}, too similar {self.too_similar:,}, "
+            f"selected {self.selected:,} "
             f"({rate:,.1f} docs/s)"
         )
 
@@ -210,9 +212,13 @@ def select(
 def _distinct(
     records: Iterable[tuple[str, str]], seen: set[bytes], exclusions: Exclusions, counts: Counts
 ) -> Iterator[tuple[str, str]]:
-    """The records that are neither exact duplicates of an earlier one nor annotated already."""
+    """The records that are neither empty (nothing to annotate), exact duplicates of an earlier
+    one, nor annotated already."""
     for doc_id, text in records:
         counts.read += 1
+        if not text.strip():
+            counts.empty += 1
+            continue
         key = text_key(text)
         if key in exclusions.keys:
             counts.excluded += 1
