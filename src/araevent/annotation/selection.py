@@ -5,7 +5,9 @@ so far and the documents already annotated, scored, and offered to a :class:`Can
 that keeps only the best ``capacity`` candidates (``k`` times a small factor, so that near
 duplicates and, with ``diversity``, too similar documents can be dropped at the end and ``k``
 still be left). Memory is that pool plus one 8-byte key per distinct text read; no list of all
-scores is ever held.
+scores is ever held. Exact duplicates and exact copies of annotated texts are counted over the
+whole stream; near duplicates (of each other or of annotated texts) are looked for among the
+candidates good enough to enter the pool, the only ones that could be selected.
 
 The ``random`` strategy gives every distinct document a seeded random priority and keeps the
 highest: reservoir sampling by random keys, a uniform sample that one seed reproduces.
@@ -56,7 +58,6 @@ class Counts:
     duplicates: int = 0
     near_duplicates: int = 0
     excluded: int = 0
-    scored: int = 0
     too_similar: int = 0
     selected: int = 0
     seconds: float = 0.0
@@ -186,7 +187,6 @@ def select(
             scored = [(rng.random(), Document(i, t)) for i, t in batch]
         else:
             scored = _scored(batch, score, strategy)
-            counts.scored += len(batch)
         for priority, document in scored:
             arrival += 1
             if not pool.would_accept(priority):
@@ -200,7 +200,6 @@ def select(
     chosen = _diverse(pool.best_first(), k, diversity, counts)
     if strategy == "random":  # pre-annotate only the sample
         scored = _scored([(d.id, d.text) for d in chosen], score, "least-confidence")
-        counts.scored += len(chosen)
         documents = [document for _, document in scored]
     else:
         documents = chosen
