@@ -14,7 +14,6 @@ training, nor the dev document that picks the checkpoint.
 
 from __future__ import annotations
 
-import gzip
 import logging
 import random
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,8 +27,8 @@ from araevent.data.document import Document
 from araevent.data.labels import LabelSchema
 from araevent.data.text import WORD_RE, Normalizer
 from araevent.decoding import SpanDecoder, log_softmax
-from araevent.errors import DataFormatError
 from araevent.features import IGNORE_INDEX, EncodingConfig, FastTokenizer
+from araevent.io.files import iter_lines
 from araevent.training.config import PseudoConfig
 from araevent.training.splits import EncodedSplit, decode_split, encode_split
 
@@ -64,19 +63,11 @@ class Overlap:
 
 
 def read_paragraphs(path: str | Path) -> Iterator[tuple[int, str]]:
-    """``(line number, paragraph)`` of a text file, one paragraph a line, streamed (``.gz`` is
-    read as gzip); bytes that are not UTF-8 raise :class:`DataFormatError` naming the line."""
-    opener: Any = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as lines:
-        for number, raw in enumerate(lines, start=1):
-            try:
-                text = raw.decode("utf-8").strip()
-            except UnicodeDecodeError as exc:
-                raise DataFormatError(
-                    f"bytes that are not UTF-8 at column {exc.start + 1}", path=path, line=number
-                ) from None
-            if text:
-                yield number, text
+    """``(line number, paragraph)`` of a text file, one paragraph a line, streamed (``.gz``
+    decompressed); bytes that are not UTF-8 are an error naming the line."""
+    for number, line in enumerate(iter_lines(path), start=1):
+        if text := line.strip():
+            yield number, text
 
 
 @dataclass
