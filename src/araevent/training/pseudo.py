@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from araevent.annotation.dedup import normalise
 from araevent.data.document import Document
 from araevent.data.labels import LabelSchema
-from araevent.data.text import WORD_RE, Normalizer
+from araevent.data.text import WORD_RE
 from araevent.decoding import SpanDecoder, log_softmax
 from araevent.features import IGNORE_INDEX, EncodingConfig, FastTokenizer
 from araevent.io.files import iter_lines
@@ -34,12 +35,12 @@ from araevent.training.splits import EncodedSplit, decode_split, encode_split
 
 log = logging.getLogger(__name__)
 
-_MATCH = Normalizer()  # diacritics, tatweel, alef forms, digits: what copies differ by
-
 
 def match_words(text: str) -> list[str]:
-    """The words of ``text`` as two copies of a passage share them, whatever their marks."""
-    return WORD_RE.findall(_MATCH.normalize_str(text))
+    """The words of ``text`` as two copies of a passage share them, whatever their marks,
+    spacing or punctuation (normalised as duplicates are, :func:`~araevent.annotation.dedup.
+    normalise`)."""
+    return WORD_RE.findall(normalise(text))
 
 
 def passages(words: Sequence[str], n: int) -> set[str]:
