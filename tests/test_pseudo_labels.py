@@ -18,13 +18,12 @@ from araevent.training import (
     DataConfig,
     ModelConfig,
     PseudoConfig,
-    TrainerConfig,
     TrainResult,
     run_training,
 )
 from araevent.training.losses import mixed_loss
 from araevent.training.pseudo import Overlap, draw_paragraphs, targets
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, tiny_trainer
 
 LOGITS = torch.tensor([[[0.0, 1.0, 0.0, 0.5, 0.0, 0.0, 0.0, 2.0, 0.0], [1.0] + [0.0] * 8]])
 
@@ -143,14 +142,7 @@ def _student(tmp_path: Path, teacher: Path, **model: int) -> TrainResult:
         DataConfig(train=str(SAMPLE / "train.jsonl"), dev=str(SAMPLE / "dev.jsonl"), pseudo=pseudo),
         ModelConfig(**model),
         EncodingConfig(max_length=64, stride=16),
-        TrainerConfig(
-            epochs=2,
-            learning_rate=3e-3,
-            batch_size=8,
-            device="cpu",
-            progress_bar=False,
-            tensorboard=False,
-        ),
+        tiny_trainer(2),
         tmp_path / "student",
     )
 
