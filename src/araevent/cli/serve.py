@@ -145,7 +145,7 @@ def _check_options(args: argparse.Namespace) -> None:
 def _configure_logging() -> None:
     """The request log and uvicorn's own messages on stderr, one line each."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(message)s"))
     for name in ("araevent.serve", "uvicorn"):
         logger = logging.getLogger(name)
         logger.handlers = [handler]
