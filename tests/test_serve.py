@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -469,6 +469,15 @@ class Model:
         return [text.upper() for text in texts]
 
 
+def run(scenario: Coroutine[Any, Any, None]) -> None:
+    """Run a queue scenario; a queue that stalls fails it instead of hanging the suite."""
+
+    async def bounded() -> None:
+        await asyncio.wait_for(scenario, 30)
+
+    asyncio.run(bounded())
+
+
 async def until(condition: Any) -> None:
     for _ in range(1000):
         if condition():
@@ -492,7 +501,7 @@ def test_requests_that_wait_together_run_in_one_model_call() -> None:
         assert model.calls == [["a"], ["b", "bb", "c", "cc", "d", "dd"]]
         await queue.close()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_batches_stop_at_max_batch_but_a_large_request_runs_whole() -> None:
@@ -512,7 +521,7 @@ def test_batches_stop_at_max_batch_but_a_large_request_runs_whole() -> None:
         assert model.calls == [["x"], ["a", "b"], ["c", "d"], ["e", "f", "g", "h"], ["i"]]
         await queue.close()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_a_full_queue_refuses_at_once_and_frees_up_as_the_model_works() -> None:
@@ -531,7 +540,7 @@ def test_a_full_queue_refuses_at_once_and_frees_up_as_the_model_works() -> None:
         assert await queue.submit(["d", "e"]) == ["D", "E"]
         await queue.close()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_a_failing_batch_fails_its_requests_only() -> None:
@@ -543,7 +552,7 @@ def test_a_failing_batch_fails_its_requests_only() -> None:
         assert await queue.submit(["good"]) == ["GOOD"]
         await queue.close()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_a_request_whose_client_left_is_not_predicted() -> None:
@@ -562,7 +571,7 @@ def test_a_request_whose_client_left_is_not_predicted() -> None:
         assert model.calls == [["a"], ["kept"]]
         await queue.close()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 @pytest.mark.parametrize("settings_", [{"max_batch": 0}, {"max_queued": 0}, {"max_wait": -1.0}])

@@ -16,7 +16,8 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,8 +48,7 @@ LOG = logging.getLogger("araevent.serve")
 RETRY_AFTER = 1
 #: The page may run its own inline script and style and call this server, nothing else.
 DEMO_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-    "connect-src 'self'; img-src 'self' data:"
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'"
 )
 _COUNTS = "araevent.counts"  # scope key: (texts, characters, texts for the log) of a request
 
@@ -60,7 +60,7 @@ class _State:
     predictor: Predictor | None = None
     queue: BatchQueue[list[Entity]] | None = None
     failure: str | None = None
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    loading: asyncio.Task[None] | None = None  # held here: the loop keeps only a weak reference
 
 
 def create_app(
@@ -88,12 +88,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.get_running_loop().create_task(_load(load, state, batching))
-        state.tasks.add(task)
+        state.loading = asyncio.get_running_loop().create_task(_load(load, state, batching))
         try:
             yield
         finally:
-            task.cancel()
+            state.loading.cancel()
             if state.queue is not None:
                 await state.queue.close()
 
@@ -338,6 +337,7 @@ def _member(folder: Path) -> dict[str, Any]:
         raise ValueError(f"{path}: cannot read the model's settings ({exc})") from None
 
 
+@cache
 def _demo_page() -> str:
     """The demo page with the HTML report's label colours filled in."""
     page = files("araevent.serving").joinpath("demo.html").read_text(encoding="utf-8")
