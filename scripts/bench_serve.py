@@ -195,16 +195,19 @@ def measure(
 ) -> dict[str, object]:
     """``repeat`` rounds, each an offline pass and a served pass over all the texts, one
     right after the other: on a shared machine the load drifts, and alternating exposes both
-    to the same drift. The best round of each is reported; latencies are pooled."""
-    offline_best = served_best = 0.0
+    to the same drift. The best round of each is reported (every round goes to ``--json``);
+    latencies are pooled."""
+    rounds: list[tuple[float, float]] = []  # (offline, served) documents/s
     latencies: list[float] = []
     errors = 0
     for _ in range(repeat):
-        offline_best = max(offline_best, offline(texts))
+        offline_rate = offline(texts)
         seconds, answered, failed = asyncio.run(load_test(url, texts, concurrency, len(texts)))
-        served_best = max(served_best, len(answered) / seconds)
+        rounds.append((offline_rate, len(answered) / seconds))
         latencies += answered
         errors += failed
+    offline_best = max(rate for rate, _ in rounds)
+    served_best = max(rate for _, rate in rounds)
     return {
         "concurrency": concurrency,
         "requests": repeat * len(texts),
@@ -212,6 +215,7 @@ def measure(
         "offline_docs_per_second": offline_best,
         "docs_per_second": served_best,
         "share_of_offline": served_best / offline_best,
+        "rounds": [{"offline": a, "served": b, "share": b / a} for a, b in rounds],
         **{f"p{p}_ms": percentile(latencies, p / 100) for p in (50, 95, 99)},
     }
 
