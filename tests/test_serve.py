@@ -371,6 +371,23 @@ def test_a_full_queue_answers_503_with_retry_after_and_recovers(
         wait_for_log(server, HARD[0])  # --log-texts logs them
 
 
+def test_workers_each_load_the_model_and_answer(
+    exported: Path, tmp_path: Path, predictor: Predictor
+) -> None:
+    with start_server(exported, tmp_path / "log", "--workers", "2") as server:
+        answers = [server.post("/v1/entities", {"texts": [text]}) for text in HARD]
+        assert [answer.status_code for answer in answers] == [200] * len(HARD)
+        assert_same(
+            [a.json()["results"][0] for a in answers], entities(predictor.predict_batch(HARD))
+        )
+        log = wait_for_log(server, "model loaded")
+        deadline = time.monotonic() + 60
+        while log.count("model loaded") < 2:  # the other worker may still be loading
+            assert time.monotonic() < deadline, log
+            time.sleep(0.2)
+            log = server.log.read_text(encoding="utf-8")
+
+
 def test_health_is_503_until_the_model_is_loaded(predictor: Predictor, exported: Path) -> None:
     from fastapi.testclient import TestClient
 
