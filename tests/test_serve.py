@@ -461,9 +461,28 @@ def test_bad_options_are_one_line_before_the_port_is_bound(
 
     monkeypatch.setattr(uvicorn, "run", never)
     model = [] if "--model" in options else ["--model", str(exported)]
-    assert main(["serve", *model, *options]) == 1
+    assert main(["serve", *model, "--port", "0", *options]) == 1  # port 0: any free one
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_an_address_in_use_is_one_line_before_the_model_is_loaded(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was loaded or the server started")
+
+    monkeypatch.setattr(uvicorn, "run", never)
+    monkeypatch.setattr("araevent.cli.serve.load_predictor", never)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--model", "unused", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
 
 
 # --- the batching queue ------------------------------------------------------------------------

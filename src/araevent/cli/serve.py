@@ -12,6 +12,7 @@ import argparse
 import json
 import logging
 import os
+import socket
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -140,6 +141,19 @@ def _check_options(args: argparse.Namespace) -> None:
             f"--queue-size {args.queue_size} must hold the largest request "
             f"(--max-texts {args.max_texts})"
         )
+    _check_address(args.host, args.port)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse an address that cannot be listened on: uvicorn would find out only once the
+    model is loaded, and exit with status 3 after a page of log."""
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as exc:
+        raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def _configure_logging() -> None:
