@@ -2,8 +2,9 @@
 
 The model is loaded, and so checked, before the port is bound: a bad folder is a one-line
 error and exit status 1, never a server that answers 503 for ever. With ``--workers N``
-uvicorn starts N processes that each load their own copy (from the options this process
-puts in :data:`SETTINGS_VARIABLE`, see :func:`app_from_environment`).
+uvicorn starts N processes that each load their own copy before they take connections
+(from the options this process puts in :data:`SETTINGS_VARIABLE`, see
+:func:`app_from_environment`).
 """
 
 from __future__ import annotations
@@ -98,11 +99,12 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one ``--workers`` process, from the options its parent checked; the model
-    loads in the background while ``/health`` says 503."""
+    """The app of one ``--workers`` process, from the options its parent checked. Its model
+    is loaded here, before the process takes connections: the workers share one socket, so
+    a worker still loading would otherwise answer 503 to requests that a ready one could
+    serve."""
     _configure_logging()
-    args = argparse.Namespace(**json.loads(os.environ[SETTINGS_VARIABLE]))
-    return _app(args, lambda: load_predictor(args))
+    return _loaded_app(argparse.Namespace(**json.loads(os.environ[SETTINGS_VARIABLE])))
 
 
 def _loaded_app(args: argparse.Namespace) -> FastAPI:
