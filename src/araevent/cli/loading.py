@@ -125,7 +125,8 @@ def load_predictor(args: argparse.Namespace) -> Predictor:
 
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
-    settings = (args.device, args.backend, args.batch_size, args.onnx_file, args.dtype)
+    threads = getattr(args, "threads", None)  # the commands that offer --threads
+    settings = (args.device, args.backend, args.batch_size, args.onnx_file, args.dtype, threads)
     if len(args.model) == 1:
         return Predictor.from_pretrained(args.model[0], *settings)
     return Predictor.ensemble(args.model, *settings)

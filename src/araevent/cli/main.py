@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from araevent import __version__
-from araevent.cli import data, evaluate, predict, select
+from araevent.cli import data, evaluate, predict, select, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_parsers(subparsers)
     predict.add_parsers(subparsers)
     select.add_parsers(subparsers)
+    serve.add_parser(subparsers)
     subparsers.add_parser(
         "train",
         help="fine-tune a model: araevent train [hydra overrides] "
