@@ -48,6 +48,18 @@ def shared_data() -> Path:
     return folder
 
 
+def tiny_trainer(epochs: float) -> TrainerConfig:
+    """The settings the tiny offline model learns with, quietly on CPU."""
+    return TrainerConfig(
+        epochs=epochs,
+        learning_rate=3e-3,
+        batch_size=8,
+        device="cpu",
+        progress_bar=False,
+        tensorboard=False,
+    )
+
+
 def train_tiny(
     train: Path, out: Path, encoding: EncodingConfig, epochs: int, dev: Path | None = None
 ) -> TrainResult:
@@ -56,14 +68,7 @@ def train_tiny(
         DataConfig(train=str(train), dev=str(dev) if dev else None),
         ModelConfig(),
         encoding,
-        TrainerConfig(
-            epochs=epochs,
-            learning_rate=3e-3,
-            batch_size=8,
-            device="cpu",
-            progress_bar=False,
-            tensorboard=False,
-        ),
+        tiny_trainer(epochs),
         out,
     )
 

@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from araevent.data.document import Document, Span
 from araevent.evaluation import evaluate_documents, score_spans
-from araevent.evaluation.bootstrap import Interval, bootstrap, paired_bootstrap
+from araevent.evaluation.bootstrap import (
+    Interval,
+    bootstrap,
+    paired_bootstrap,
+    seed_mean_interval,
+)
 from araevent.evaluation.matching import pair_documents
 from araevent.evaluation.muc import muc_scores
 from araevent.evaluation.spans import document_counts
@@ -287,6 +292,21 @@ def test_paired_bootstrap_tells_a_real_difference_from_none() -> None:
     assert result.difference.low > 0
     same = paired_bootstrap(counts_good, counts_good, samples=100)
     assert same.delta == 0 and same.p_value == 1.0
+
+
+def test_the_seed_mean_interval_resamples_the_same_documents_for_every_seed() -> None:
+    """Identical seeds give one seed's interval; two seeds' interval lies between theirs
+    (a document drawn twice counts twice for both, so their errors do not average out)."""
+    gold, good = _corpus(200, seed=1, noise=0.1)
+    _, bad = _corpus(200, seed=2, noise=0.4)
+    labels = ["ACTOR", "TRIGGER"]
+    counts_good = document_counts(pair_documents(gold, good), labels)
+    counts_bad = document_counts(pair_documents(gold, bad), labels)
+    alone = bootstrap(counts_good, labels, samples=300, seed=3).f1
+    assert seed_mean_interval([counts_good, counts_good], samples=300, seed=3) == alone
+    worse = bootstrap(counts_bad, labels, samples=300, seed=3).f1
+    both = seed_mean_interval([counts_good, counts_bad], samples=300, seed=3)
+    assert worse.low < both.low < alone.low and worse.high < both.high < alone.high
 
 
 def test_confusion_matrix_and_error_list() -> None:

@@ -14,12 +14,11 @@ from araevent.training import (
     AuxiliaryCorpus,
     DataConfig,
     ModelConfig,
-    TrainerConfig,
     run_training,
 )
 from araevent.training.partial import annotation_mask, partial_label_loss
 from araevent.training.splits import Corpora, auxiliary_rows
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, tiny_trainer
 
 SCHEMA = LabelSchema()  # O, B-ACTOR, I-ACTOR, B-PLACE, I-PLACE, B-DATE, I-DATE, B-TRIGGER, ...
 LOGITS = torch.tensor([[[0.0, 1.0, 0.0, 0.5, 0.0, 0.0, 0.0, 2.0, 0.0], [0.0] * 9]])
@@ -103,14 +102,7 @@ def test_a_run_with_an_auxiliary_corpus_trains_and_counts_its_windows(tmp_path: 
         ),
         ModelConfig(),
         EncodingConfig(max_length=64, stride=16),
-        TrainerConfig(
-            epochs=2,
-            learning_rate=3e-3,
-            batch_size=8,
-            device="cpu",
-            progress_bar=False,
-            tensorboard=False,
-        ),
+        tiny_trainer(2),
         tmp_path,
     )
     train = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["train"]

@@ -44,6 +44,7 @@ def test_every_config_group_option_composes() -> None:
             "anercorp-small-encoder",
             "news-small-encoder",
             "news-small-encoder-anercorp",
+            "news-small-encoder-distill",
         ],
         "model": [
             "arabert-v02",
@@ -281,6 +282,22 @@ def test_a_missing_shared_corpus_says_how_to_point_at_the_shared_folder(
     assert len(err.strip().splitlines()) == 1
 
 
+def test_a_setting_left_to_the_command_line_is_named_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The distillation recipe needs its teacher: one line naming the setting, no run folder."""
+    from araevent.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["train", "experiment=news-small-encoder-distill", "hydra.run.dir=run", *QUIET])
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(
+        "data.pseudo.teacher must be given on the command line (data.pseudo.teacher=...)"
+    )
+    assert len(err.splitlines()) == 1 and not (tmp_path / "run").exists()
+
+
 @pytest.mark.parametrize(
     ("override", "suggestion"),
     [
@@ -298,6 +315,17 @@ def test_a_mistyped_override_is_answered_with_the_setting_it_was_meant_to_be(
     err = capsys.readouterr().err
     assert err.startswith("error: ") and suggestion in err
     assert not (tmp_path / "run").exists()
+
+
+def test_a_setting_left_to_the_command_line_is_a_setting() -> None:
+    """The distillation recipe's teacher (``???`` in its config) is known to the typo check."""
+    from araevent.cli.overrides import unknown_setting
+    from araevent.cli.train import CONFIG_DIR as TRAIN_CONFIGS
+
+    recipe = "experiment=news-small-encoder-distill"
+    assert unknown_setting(TRAIN_CONFIGS, "train", [recipe, "data.pseudo.teacher=[m]"]) is None
+    typo = unknown_setting(TRAIN_CONFIGS, "train", [recipe, "data.pseudo.teachr=[m]"])
+    assert typo is not None and typo.endswith("did you mean data.pseudo.teacher?")
 
 
 def test_the_console_shows_an_epoch_table_and_says_which_epoch_was_kept(

@@ -233,6 +233,18 @@ class SpanDecoder:
     ) -> list[Document]:
         """Copies of ``documents`` whose spans are decoded from their windows' logits, with
         one Viterbi pass for all of them (see :func:`viterbi_batch`)."""
+        return self.decode_with_probs(documents, tokenized, windows)[0]
+
+    def decode_with_probs(
+        self,
+        documents: Sequence[Document],
+        tokenized: Sequence[TokenizedDocument],
+        windows: Sequence[Sequence[tuple[int, int, np.ndarray]]],
+    ) -> tuple[list[Document], list[np.ndarray]]:
+        """:meth:`decode_documents` and, per document, the tag probabilities of each word
+        (``[n_words, n_tags]``, words as :attr:`TokenizedDocument.word_offsets` lists them):
+        the distributions the constrained Viterbi pass decoded, which uncertainty sampling
+        reads."""
         log_probs = [
             self.word_log_probs(
                 tok.first_subtoken, tok.subtoken_word, len(tok.word_offsets), scored
@@ -240,10 +252,11 @@ class SpanDecoder:
             for tok, scored in zip(tokenized, windows, strict=True)
         ]
         paths = viterbi_batch(log_probs, self._start, self._trans)
-        out = []
+        out, probs = [], []
         for document, tok, scores, path in zip(documents, tokenized, log_probs, paths, strict=True):
             word_starts = [start for start, _ in words(document.text)]
             can_edge = np.isin(tok.word_offsets[:, 0], word_starts)
-            spans = tags_to_spans(path, np.exp(scores), tok.word_offsets, self.schema, can_edge)
+            probs.append(np.exp(scores))
+            spans = tags_to_spans(path, probs[-1], tok.word_offsets, self.schema, can_edge)
             out.append(document.with_spans(spans))
-        return out
+        return out, probs

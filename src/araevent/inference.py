@@ -44,8 +44,33 @@ def predict_with(
     progress: bool = False,
 ) -> list[Document]:
     """New Documents (same ids and texts) whose spans are the model's predictions."""
+    return predict_with_probs(
+        runner,
+        tokenizer,
+        documents,
+        config,
+        schema,
+        batch_size=batch_size,
+        constrained=constrained,
+        progress=progress,
+    )[0]
+
+
+def predict_with_probs(
+    runner: Runner,
+    tokenizer: FastTokenizer,
+    documents: Sequence[Document],
+    config: EncodingConfig,
+    schema: LabelSchema,
+    *,
+    batch_size: int = 32,
+    constrained: bool = True,
+    progress: bool = False,
+) -> tuple[list[Document], list[np.ndarray]]:
+    """:func:`predict_with` and each document's per-word tag probabilities (see
+    :meth:`~araevent.decoding.SpanDecoder.decode_with_probs`)."""
     if not documents:  # tokenizers fail on an empty batch
-        return []
+        return [], []
     tokenized = tokenize_documents(documents, tokenizer, config)
     decoder = SpanDecoder(schema, constrained=constrained)
     per_doc: list[list[tuple[int, int, np.ndarray]]] = [[] for _ in documents]
@@ -72,7 +97,7 @@ def predict_with(
             bar.update(len(batch))
     if bar is not None:
         bar.close()
-    return decoder.decode_documents(documents, tokenized, per_doc)
+    return decoder.decode_with_probs(documents, tokenized, per_doc)
 
 
 def _progress(total: int, enabled: bool) -> Any:

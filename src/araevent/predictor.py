@@ -18,6 +18,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from araevent.data.document import Document
 from araevent.data.labels import LabelSchema
 from araevent.data.text import NormalizationConfig, replace_surrogates, strip_proclitics
@@ -178,17 +180,38 @@ class Predictor:
     def predict_batch(self, texts: Iterable[str], *, first: int = 0) -> list[list[Entity]]:
         """Entities of each text; ``first`` numbers the texts in errors (``pipe`` passes the
         position of its batch in the stream)."""
+        return [entities for entities, _ in self.predict_with_probs(texts, first=first)]
+
+    def predict_with_probs(
+        self, texts: Iterable[str], *, first: int = 0
+    ) -> list[tuple[list[Entity], np.ndarray]]:
+        """:meth:`predict_batch`, each text's entities with the tag probabilities of its words
+        (``[n_words, n_tags]``, columns in ``schema.tags`` order): the distributions the
+        constrained decoder chose the entities from, which is what uncertainty sampling
+        (``araevent select``) measures."""
         if isinstance(texts, str):
-            raise TypeError("predict_batch takes a list of texts, not one str: use predict")
+            raise TypeError("give a list of texts, not one str: use predict")
         texts = list(texts)
         for i, text in enumerate(texts, first):
             if not isinstance(text, str):
                 raise TypeError(f"text {i} is {type(text).__name__}, not str")
         # Lone surrogates cannot reach the tokenizer; replacing each with U+FFFD keeps lengths,
         # so offsets still point into the caller's string.
-        safe = [replace_surrogates(t)[0] for t in texts]
-        predicted = self.predict_documents([Document(str(i), t) for i, t in enumerate(safe)])
-        return [_entities(text, doc) for text, doc in zip(texts, predicted, strict=True)]
+        safe = [Document(str(i), replace_surrogates(t)[0]) for i, t in enumerate(texts)]
+        from araevent.inference import predict_with_probs
+
+        predicted, probs = predict_with_probs(
+            self.runner,
+            self.tokenizer,
+            safe,
+            self.encoding,
+            self.schema,
+            batch_size=self.batch_size,
+        )
+        return [
+            (_entities(text, doc), word_probs)
+            for text, doc, word_probs in zip(texts, predicted, probs, strict=True)
+        ]
 
     def predict_documents(
         self, documents: Sequence[Document], progress: bool = False

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from araevent import __version__
-from araevent.cli import data, evaluate, predict, serve
+from araevent.cli import data, evaluate, predict, select, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_parser(subparsers)
     evaluate.add_parsers(subparsers)
     predict.add_parsers(subparsers)
+    select.add_parsers(subparsers)
     serve.add_parser(subparsers)
     subparsers.add_parser(
         "train",

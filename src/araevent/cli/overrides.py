@@ -81,8 +81,8 @@ def _missing_key(cfg: DictConfig, key: str) -> str | None:
     for i, part in enumerate(parts):
         if not isinstance(node, DictConfig):
             return None  # inside a list or a value: hydra's own message is clear enough
-        if part not in node:
-            keys = [str(k) for k in node]
+        keys = [str(k) for k in node]  # `in` is False for a value left to set (???)
+        if part not in keys:
             close = difflib.get_close_matches(part, keys, n=1, cutoff=0.6)
             where = ".".join(done) or "the config"
             if close:

@@ -1,9 +1,10 @@
 """``araevent predict`` and ``araevent export``: use a trained model from the shell.
 
 ``predict`` reads plain text (one document per non-empty line) or JSONL (``{"id", "text"}``
-per line) from files or stdin and writes one JSON object per document (``id``, ``text``,
-``entities``, and ``events`` with ``--events``), or CoNLL, or a brat folder. A progress bar
-goes to stderr, so stdout stays clean for pipes.
+per line), ``.gz`` compressed or not, from files or stdin and writes one JSON object per
+document (``id``, ``text``, ``entities``, and ``events`` with ``--events``), or CoNLL, a brat
+folder, pre-annotated Label Studio tasks or doccano JSONL. A progress bar goes to stderr, so
+stdout stays clean for pipes.
 """
 
 from __future__ import annotations
@@ -12,17 +13,24 @@ import argparse
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from araevent.annotation.tasks import model_version, predicted_document
 from araevent.cli.loading import add_model_options, check_output, load_predictor
-from araevent.data.document import Document, Span
+from araevent.data.document import Document
 from araevent.data.text import replace_surrogates
 from araevent.errors import DataFormatError
 from araevent.events import events_from_entities
-from araevent.io.files import is_stdin, read_lines, source_name
+from araevent.io.files import is_stdin, iter_lines, source_name
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from araevent.predictor import Entity, Predictor
 
 _CHUNK = 256  # texts handed to the predictor at once: sorting by length happens within it
 _PROGRESS_FROM = 50  # documents; a bar for a handful of lines is only noise
@@ -33,7 +41,8 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         "predict",
         help="tag texts with a model folder",
         description="Tag plain text (one document per line) or JSONL ({'id', 'text'} per "
-        "line) from FILEs or stdin ('-' or nothing) and write JSONL (default), CoNLL or brat.",
+        "line), .gz or not, from FILEs or stdin ('-' or nothing) and write JSONL (default), "
+        "CoNLL, brat, Label Studio tasks or doccano JSONL.",
     )
     predict.add_argument("files", nargs="*", metavar="FILE", help="inputs; '-' or none: stdin")
     predict.add_argument(
@@ -43,7 +52,14 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         help="auto: JSONL for .jsonl files and for input whose first line is a JSON object; "
         "a later line of the other kind is an error",
     )
-    predict.add_argument("--format", choices=["jsonl", "conll", "brat"], default="jsonl")
+    predict.add_argument(
+        "--format",
+        choices=["jsonl", "conll", "brat", "labelstudio", "doccano"],
+        default="jsonl",
+        help="labelstudio: one JSON list of pre-annotated tasks (see araevent "
+        "labelstudio-config); doccano: sequence-labelling JSONL (UTF-16 offsets, as doccano "
+        "counts); brat: a folder of .txt/.ann pairs (no scores: brat has no field for them)",
+    )
     predict.add_argument("--output", "-o", help="file (folder for brat); default stdout")
     predict.add_argument("--events", action="store_true", help="add event records (JSONL)")
     add_model_options(predict)
@@ -65,28 +81,32 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     export.set_defaults(handler=run_export)
 
 
-def _records(lines: list[str], source: str, jsonl: bool | None) -> list[tuple[str, str]]:
+def iter_records(
+    lines: Iterable[str], source: str, jsonl: bool | None
+) -> Iterator[tuple[str, str]]:
     """(id, text) pairs from one input; ids are ``source:line`` unless JSONL gives one.
 
     ``jsonl=None`` (auto) decides once per input, from its first non-blank line. A later line
     of the other kind is an error naming it: read as the first kind, JSONL would be tagged as
     text (or text rejected far from the cause) without a word.
     """
-    numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
     auto = jsonl is None
-    if jsonl is None:
-        jsonl = bool(numbered) and numbered[0][1].lstrip().startswith("{")
-    if jsonl:
-        return [_json_record(line, source, number) for number, line in numbered]
-    for number, line in numbered if auto else ():
-        if _is_json_record(line):
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        if jsonl is None:
+            jsonl = line.lstrip().startswith("{")
+        if jsonl:
+            yield _json_record(line, source, number)
+        elif auto and _is_json_record(line):
             raise DataFormatError(
                 "a JSON object with 'text' in input read as plain text (its first line is "
                 "text): pass --input-format jsonl, or lines to tag it as it is",
                 path=source,
                 line=number,
             )
-    return [(f"{source}:{number}", line) for number, line in numbered]
+        else:
+            yield f"{source}:{number}", line
 
 
 def _json_record(line: str, source: str, number: int) -> tuple[str, str]:
@@ -125,19 +145,21 @@ def _is_json_record(line: str) -> bool:
     return isinstance(record, dict) and "text" in record
 
 
-def _read_inputs(files: list[str], input_format: str) -> list[tuple[str, str]]:
-    """Every input's records; bytes that are not UTF-8 are an error naming file and line, and
-    an input without a document is said on stderr (it is valid: its output is empty)."""
-    out: list[tuple[str, str]] = []
+def iter_inputs(files: list[str], input_format: str) -> Iterator[tuple[str, str]]:
+    """Every input's records, streamed; bytes that are not UTF-8 are an error naming file and
+    line, and an input without a document is said on stderr (it is valid: its output is
+    empty)."""
     for name in files or ["-"]:
         source = str(source_name(name))
-        by_name = not is_stdin(name) and Path(name).suffix.lower() in (".jsonl", ".ndjson")
+        plain = name.lower().removesuffix(".gz")
+        by_name = not is_stdin(name) and plain.endswith((".jsonl", ".ndjson"))
         jsonl = {"jsonl": True, "lines": False}.get(input_format, True if by_name else None)
-        records = _records(read_lines(name), source, jsonl)
-        if not records:
+        count = 0
+        for record in iter_records(iter_lines(name), source, jsonl):
+            count += 1
+            yield record
+        if not count:
             print(f"warning: no documents in {source}", file=sys.stderr)
-        out.extend(records)
-    return out
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -153,7 +175,7 @@ def _check_options(args: argparse.Namespace) -> None:
 def run_predict(args: argparse.Namespace) -> int:
     try:
         _check_options(args)
-        records = _read_inputs(args.files, args.input_format)
+        records = list(iter_inputs(args.files, args.input_format))
         predictor = load_predictor(args)
     except (OSError, ValueError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -169,11 +191,12 @@ def run_predict(args: argparse.Namespace) -> int:
         _jsonl_output(args) as out,
     ):
         texts = (text for _, text in records)
-        for (doc_id, text), entities in zip(records, predictor.pipe(texts, _CHUNK), strict=True):
+        for (doc_id, text), (entities, probs) in zip(
+            records, predict_stream(predictor, texts), strict=True
+        ):
             bar.update(1)
             if out is None:
-                spans = (Span(e.start, e.end, e.label, e.score) for e in entities)
-                documents.append(Document(doc_id, text, tuple(spans)))
+                documents.append(predicted_document(doc_id, text, entities, probs))
                 continue
             record: dict[str, object] = {
                 "id": doc_id,
@@ -184,8 +207,20 @@ def run_predict(args: argparse.Namespace) -> int:
                 record["events"] = [ev.to_dict() for ev in events_from_entities(text, entities)]
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     if args.format != "jsonl":
-        _write_documents(documents, args.format, args.output)
+        options = (
+            {"model_version": model_version(args.model)} if args.format == "labelstudio" else {}
+        )
+        write_documents(documents, args.format, args.output, **options)
     return 0
+
+
+def predict_stream(
+    predictor: Predictor, texts: Iterable[str]
+) -> Iterator[tuple[list[Entity], np.ndarray]]:
+    """Each text's entities and per-word tag probabilities, ``_CHUNK`` texts at a time."""
+    iterator = iter(texts)
+    while chunk := list(islice(iterator, _CHUNK)):
+        yield from predictor.predict_with_probs(chunk)
 
 
 @contextmanager
@@ -200,15 +235,18 @@ def _jsonl_output(args: argparse.Namespace) -> Iterator[TextIO | None]:
         yield sys.stdout
 
 
-def _write_documents(documents: list[Document], format: str, output: str | None) -> None:
+def write_documents(
+    documents: list[Document], format: str, output: str | None, **options: str
+) -> None:
+    """Save ``documents`` in ``format`` to ``output``, or to stdout when there is none."""
     from araevent.io import save
 
     if output:
-        save(documents, output, format)
+        save(documents, output, format, **options)
         return
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "predictions.conll"
-        save(documents, path, format)
+        path = Path(folder) / "predictions"
+        save(documents, path, format, **options)
         sys.stdout.write(path.read_text(encoding="utf-8"))
 
 

@@ -37,6 +37,7 @@ def train(cfg: DictConfig) -> TrainResult:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    check_required(cfg)
     check_shared_paths(cfg)
     result = run_training(
         data=_plain(cfg.data),
@@ -54,6 +55,16 @@ def train(cfg: DictConfig) -> TrainResult:
     return result
 
 
+def check_required(cfg: DictConfig) -> None:
+    """A setting a config leaves for the command line (``???``) is named in one line, not
+    as omegaconf's traceback when it is first read."""
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ValueError(
+            f"{', '.join(missing)} must be given on the command line ({missing[0]}=...)"
+        )
+
+
 def check_shared_paths(cfg: DictConfig) -> None:
     """A corpus or encoder expected under ``shared`` (``../shared`` unless set) that is not
     there is an error saying how to point at the shared folder, before anything is loaded."""
@@ -62,6 +73,8 @@ def check_shared_paths(cfg: DictConfig) -> None:
     settings["model.name"] = cfg.model.name
     for i, corpus in enumerate(cfg.data.get("auxiliary") or ()):
         settings[f"data.auxiliary[{i}].path"] = corpus.get("path")
+    if cfg.data.get("pseudo"):
+        settings["data.pseudo.path"] = cfg.data.pseudo.get("path")
     for key, value in settings.items():
         if isinstance(value, str) and value.startswith(shared) and not Path(value).exists():
             where = "" if Path(shared).is_absolute() else f", read from {Path.cwd()}"

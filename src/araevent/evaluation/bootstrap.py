@@ -200,3 +200,24 @@ def paired_bootstrap(
     sign = 1.0 if f1_a >= f1_b else -1.0
     p_value = float(np.mean(sign * deltas <= 0)) if f1_a != f1_b and deltas.size else 1.0
     return PairedResult(f1_a, f1_b, _interval(deltas, confidence), p_value, samples, seed)
+
+
+def seed_mean_interval(
+    counts: Sequence[np.ndarray],
+    samples: int = DEFAULT_SAMPLES,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> Interval:
+    """Interval of the *mean* micro F1 of several runs of one recipe (seeds) on the same
+    documents: each resample draws the same documents for every run, so the interval reflects
+    the test set's sampling and not the seeds' spread, which the runs' sd reports."""
+    if not counts:
+        raise ValueError("the seed-mean interval needs at least one run's counts")
+    _check(counts[0].shape[0], samples)
+    means = np.concatenate(
+        [
+            np.mean([_f1(run.sum(axis=1)) for run in totals], axis=0)
+            for totals in _resampled_totals(list(counts), samples, seed)
+        ]
+    )
+    return _interval(means, confidence)

@@ -18,12 +18,12 @@ from araevent.io.brat import read_brat, write_brat
 from araevent.io.builder import DocumentBuilder, Mode, RawSpan, snap_to_words
 from araevent.io.conll import ConllOptions, read_conll, write_conll
 from araevent.io.files import is_stdin, source_name
-from araevent.io.jsonl import read_jsonl, write_jsonl
+from araevent.io.jsonl import read_jsonl, write_doccano, write_jsonl
 from araevent.io.labelmap import LabelMap
-from araevent.io.labelstudio import read_labelstudio
+from araevent.io.labelstudio import read_labelstudio, write_labelstudio
 
 FORMATS = ("jsonl", "doccano", "labelstudio", "conll", "brat")
-WRITE_FORMATS = ("jsonl", "conll", "brat")
+WRITE_FORMATS = ("jsonl", "doccano", "labelstudio", "conll", "brat")
 _CONLL_SUFFIXES = {".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes", ".tsv", ".txt"}
 _NOT_DATA = ("LICENSE", "README", "COPYING")
 
@@ -114,7 +114,7 @@ def _read(
     elif not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
     if format in ("jsonl", "doccano"):
-        yield from read_jsonl(path, builder)
+        yield from read_jsonl(path, builder, utf16=format == "doccano")
     elif format == "labelstudio":
         yield from read_labelstudio(path, builder)
     elif format == "brat":
@@ -139,8 +139,11 @@ def _conll_files(path: Path, builder: DocumentBuilder) -> list[Path]:
     return files
 
 
+_WRITE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "labelstudio", "": "brat"}
 _WRITERS: dict[str, Callable[..., int]] = {
     "jsonl": write_jsonl,
+    "doccano": write_doccano,
+    "labelstudio": write_labelstudio,
     "conll": write_conll,
     "brat": write_brat,
 }
@@ -149,11 +152,12 @@ _WRITERS: dict[str, Callable[..., int]] = {
 def save(
     documents: Iterable[Document], path: str | Path, format: str | None = None, **options: Any
 ) -> int:
-    """Write documents in ``format`` (default from the suffix; a suffix-less path is brat)."""
+    """Write documents in ``format`` (default from the suffix as :func:`detect_format` reads it:
+    ``.json`` is Label Studio; a suffix-less path is brat). doccano JSONL must be asked for."""
     if format is None:
         suffix = Path(path).suffix.lower()
-        format = "jsonl" if suffix in (".jsonl", ".ndjson") else "conll" if suffix else "brat"
-        if suffix and suffix not in (".jsonl", ".ndjson") and suffix not in _CONLL_SUFFIXES:
+        format = _WRITE_SUFFIXES.get(suffix, "conll" if suffix in _CONLL_SUFFIXES else None)
+        if format is None:
             raise ValueError(f"cannot tell the format of {path}; pass one of {WRITE_FORMATS}")
     writer = _WRITERS.get(format)
     if writer is None:
@@ -177,5 +181,7 @@ __all__ = [
     "snap_to_words",
     "write_brat",
     "write_conll",
+    "write_doccano",
     "write_jsonl",
+    "write_labelstudio",
 ]

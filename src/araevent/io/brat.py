@@ -120,6 +120,12 @@ def _text_bound(
 def write_brat(documents: Iterable[Document], folder: str | Path) -> int:
     """One ``.txt``/``.ann`` pair per document, named by its id; returns the count.
 
+    Offsets are code points of the ``.txt`` as stored, what brat's server counts: it reads the
+    text with ``codecs.open(..., encoding='utf8')`` (``open_textfile`` in nlplab/brat
+    ``server/src/annotation.py``), which opens files in binary mode, so ``\\r`` counts too
+    (a narrow Python 2 build, rare on Linux, would count UTF-16 units instead). Span scores are
+    not written: brat's standoff has no field for them.
+
     Characters that cannot be in a file name (``/ \\ : * ? " < > |`` and controls) become
     ``_``, so the ids read back are the written ones only where ids avoid them; two ids that
     would share a file name are an error rather than one document overwriting the other.

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import sys
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from araevent.errors import DataFormatError, LoadReport
@@ -28,41 +33,70 @@ def _read_bytes(path: str | Path) -> tuple[bytes, str | Path]:
     return Path(path).read_bytes(), path
 
 
+@contextmanager
+def _open_binary(path: str | Path) -> Iterator[Iterable[bytes]]:
+    """``path`` opened for reading bytes: standard input for ``-``, decompressed for ``.gz``."""
+    if is_stdin(path):
+        stdin = getattr(sys.stdin, "buffer", None)  # a text-only stdin (notebooks) has none
+        yield (
+            stdin if stdin is not None else io.BytesIO(sys.stdin.read().encode("utf-8", "replace"))
+        )
+    elif str(path).lower().endswith(".gz"):
+        with gzip.open(path, "rb") as stream:
+            yield stream
+    else:
+        with open(path, "rb") as stream:
+            yield stream
+
+
+def iter_lines(
+    path: str | Path, *, strict: bool = True, report: LoadReport | None = None
+) -> Iterator[str]:
+    """:func:`read_lines` one line at a time, so a corpus larger than memory streams through.
+
+    A ``.gz`` file is decompressed on the fly; a truncated or corrupt one is a
+    :class:`DataFormatError` naming it and the last line read.
+    """
+    source = source_name(path)
+    number = 0
+    with _open_binary(path) as stream:
+        try:
+            for number, chunk in enumerate(stream, start=1):
+                if number == 1 and chunk.startswith(b"\xef\xbb\xbf"):
+                    chunk = chunk[3:]
+                yield _decode_line(chunk.rstrip(b"\n"), source, number, strict, report)
+        except (OSError, EOFError, zlib.error) as exc:  # gzip's errors for a damaged file
+            raise DataFormatError(f"cannot decompress: {exc}", path=source, line=number) from None
+
+
 def read_lines(
     path: str | Path, *, strict: bool = True, report: LoadReport | None = None
 ) -> list[str]:
-    """The file's lines (``-``: standard input's) without line endings, a leading BOM removed.
+    """The file's lines (``-``: standard input's) without line endings, a leading BOM removed;
+    ``.gz`` files are decompressed.
 
     Bytes that are not UTF-8 raise :class:`DataFormatError` naming the line and byte column;
     in lenient mode they become U+FFFD and are counted in ``report``.
     """
-    raw, source = _read_bytes(path)
-    return _decode_lines(raw, source, strict=strict, report=report)
+    return list(iter_lines(path, strict=strict, report=report))
 
 
-def _decode_lines(
-    raw: bytes, source: str | Path, *, strict: bool = True, report: LoadReport | None = None
-) -> list[str]:
-    """The lines of bytes already read, ``source`` naming them in errors."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    lines = []
-    for number, chunk in enumerate(raw.split(b"\n"), start=1):
-        if chunk.endswith(b"\r"):
-            chunk = chunk[:-1]
-        try:
-            lines.append(chunk.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            bad = chunk[exc.start : exc.end]
-            detail = f"bytes that are not UTF-8 at column {exc.start + 1}: {bad!r}"
-            if strict:
-                raise DataFormatError(detail, path=source, line=number) from None
-            if report is not None:
-                report.add("invalid UTF-8 replaced", detail, path=source, line=number)
-            lines.append(chunk.decode("utf-8", errors="replace"))
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
+def _decode_line(
+    chunk: bytes, source: str | Path, number: int, strict: bool, report: LoadReport | None
+) -> str:
+    """One line's bytes (``\\r`` of a CRLF ending dropped) as text, or the error naming it."""
+    if chunk.endswith(b"\r"):
+        chunk = chunk[:-1]
+    try:
+        return chunk.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = chunk[exc.start : exc.end]
+        detail = f"bytes that are not UTF-8 at column {exc.start + 1}: {bad!r}"
+        if strict:
+            raise DataFormatError(detail, path=source, line=number) from None
+        if report is not None:
+            report.add("invalid UTF-8 replaced", detail, path=source, line=number)
+        return chunk.decode("utf-8", errors="replace")
 
 
 def read_text(path: str | Path, *, strict: bool = True, report: LoadReport | None = None) -> str:

@@ -6,6 +6,17 @@ doccano: ``{"text", "label": [[start, end, label], ...]}`` (sequence labelling e
 ``{"text", "entities": [{"start_offset", "end_offset", "label"}]}`` (newer versions). The
 output of ``araevent predict`` (``entities`` with ``start``, ``end``, ``label``, ``text``) reads
 back as predictions, so that ``araevent score`` takes it as it is.
+
+doccano counts offsets in UTF-16 code units, as its JavaScript front end (v-annotator) indexes
+strings: doccano PR 99 (2019) first met the emoji problem, PR 108 counted code points for a
+while, and in today's front end (doccano/doccano ``ab6b765e``,
+``frontend/components/tasks/sequenceLabeling/EntityEditor.vue`` passing ``graphemeMode`` to
+v-annotator) offsets are UTF-16 units unless a project turns on "count grapheme clusters as
+one character"; doccano issue 2290 shows an emoji shifting every later span by its extra unit.
+The backend stores the integers as given (``backend/data_import/pipeline/label.py``,
+``SpanLabel``). So the ``doccano`` format reads and writes UTF-16 offsets and converts them to
+code points (:mod:`araevent.io.offsets`); the two agree on text without astral characters,
+which covers Arabic, diacritics and bidi marks. ``jsonl`` reads every offset as code points.
 """
 
 from __future__ import annotations
@@ -18,10 +29,14 @@ from typing import Any
 from araevent.data.document import Document
 from araevent.io.builder import DocumentBuilder, RawSpan
 from araevent.io.files import read_lines
+from araevent.io.offsets import from_utf16, to_utf16
 
 
-def read_jsonl(path: str | Path, builder: DocumentBuilder) -> Iterator[Document]:
-    """Canonical or doccano JSONL; the flavour is recognised per line by its keys."""
+def read_jsonl(
+    path: str | Path, builder: DocumentBuilder, *, utf16: bool = False
+) -> Iterator[Document]:
+    """Canonical or doccano JSONL; the flavour is recognised per line by its keys. ``utf16``
+    (the ``doccano`` format): doccano's own span fields count UTF-16 code units."""
     for number, line in enumerate(
         read_lines(path, strict=builder.strict, report=builder.report), 1
     ):
@@ -37,13 +52,13 @@ def read_jsonl(path: str | Path, builder: DocumentBuilder) -> Iterator[Document]
             continue
         # a record without an id is named by its line, not by the file's name, so that gold
         # and predictions in files named differently still pair up
-        document = _record_to_document(obj, number, builder, default_id=str(number))
+        document = _record_to_document(obj, number, builder, str(number), utf16)
         if document is not None:
             yield document
 
 
 def _record_to_document(
-    obj: dict[str, Any], line: int, builder: DocumentBuilder, default_id: str
+    obj: dict[str, Any], line: int, builder: DocumentBuilder, default_id: str, utf16: bool
 ) -> Document | None:
     doc_id = str(obj.get("id", default_id))
     text = obj.get("text")
@@ -52,6 +67,8 @@ def _record_to_document(
         return None
     try:
         raw_spans = list(_raw_spans(obj, line))
+        if utf16 and "spans" not in obj:
+            raw_spans = _from_utf16(text, raw_spans)
     except KeyError as exc:
         builder.problem("invalid span", f"a span lacks the field {exc}", line, doc_id)
         return None
@@ -89,6 +106,19 @@ def _raw_spans(obj: dict[str, Any], line: int) -> Iterable[RawSpan]:
             yield RawSpan(_int(start), _int(end), str(label), line)
 
 
+def _from_utf16(text: str, spans: list[RawSpan]) -> list[RawSpan]:
+    """doccano's spans with their UTF-16 offsets as code points (``ValueError`` when one splits
+    a surrogate pair). The output of ``araevent predict`` counts code points already, and says
+    so by stating each span's ``text``: those are kept as they are."""
+    out = []
+    for span in spans:
+        if span.text is None:
+            start, end = from_utf16(text, [span.start, span.end])
+            span = RawSpan(start, end, span.label, span.line)
+        out.append(span)
+    return out
+
+
 def _objects(spans: Any) -> Iterator[dict[str, Any]]:
     if not isinstance(spans, list):
         raise TypeError(f"spans must be a JSON list, not {type(spans).__name__}")
@@ -102,6 +132,27 @@ def _int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"offset {value!r} is not an integer")
     return value
+
+
+def write_doccano(documents: Iterable[Document], path: str | Path) -> int:
+    """Write doccano's sequence-labelling JSONL, ``{"text", "label": [[start, end, label]]}``
+    with UTF-16 offsets (see the module docstring), what its import reads as pre-annotations;
+    scores and ids have no place there and are left out. Returns the number of documents."""
+    count = 0
+    with Path(path).open("w", encoding="utf-8", newline="\n") as out:
+        for document in documents:
+            out.write(json.dumps(doccano_record(document), ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def doccano_record(document: Document) -> dict[str, Any]:
+    """One document as a doccano import line (UTF-16 offsets)."""
+    labels = []
+    for span in document.spans:
+        start, end = to_utf16(document.text, [span.start, span.end])
+        labels.append([start, end, span.label])
+    return {"text": document.text, "label": labels}
 
 
 def write_jsonl(documents: Iterable[Document], path: str | Path) -> int:

@@ -5,19 +5,35 @@ annotations of the same task (other annotators) are counted, not merged, and tas
 annotation (not yet done, or model predictions only) are counted and skipped. Labels come from
 ``labels`` results; relations and other result types are counted and ignored. Positions are
 reported by task id, since a JSON export has no useful line numbers.
+
+The writer makes what Label Studio imports as pre-annotated tasks. Offsets: Label Studio's
+``Text`` tag stores ``value.start``/``value.end`` in code points, as Python counts, since the
+fix for emoji (label-studio issue 1008, PR 1559 "Store code points instead of js length", merged
+as label-studio-frontend PR 308); its own end-to-end test
+``web/libs/editor/tests/integration/e2e/ner/emoji.cy.ts`` (HumanSignal/label-studio
+``822775e0``) expects "test" at 21-25 in "🐱 Warning: This is a test text", with and without
+the ``FF_LSDV_4620_3`` rendering flag. Issue 4988 (a ZWJ emoji sequence) is a display shift in
+the editor; its exported offsets were correct. So offsets are written as they are.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from araevent.data.document import Document
 from araevent.errors import DataFormatError
 from araevent.io.builder import DocumentBuilder, RawSpan
 from araevent.io.files import read_text
+
+#: The names a labelling config gives its ``<Labels>`` and ``<Text>`` tags; predictions must
+#: name the same, or Label Studio does not show them (see ``araevent labelstudio-config``).
+FROM_NAME: Final = "label"
+TO_NAME: Final = "text"
+#: The ``Document.meta`` key holding a task-level score, written as the prediction's ``score``.
+TASK_SCORE: Final = "task_score"
 
 
 def read_labelstudio(
@@ -78,3 +94,52 @@ def _task_to_document(
         except (KeyError, TypeError, ValueError) as exc:
             builder.problem("invalid span", f"{type(exc).__name__}: {exc}", None, doc_id)
     return builder.build(doc_id, text, spans, {"source": "label-studio"})
+
+
+def labelstudio_prediction(document: Document, model_version: str) -> dict[str, Any]:
+    """One Label Studio prediction of ``document``: what an import's ``predictions`` list holds
+    and what an ML backend's ``/predict`` answers per task.
+
+    Each span is a ``labels`` result with code point offsets, its text and its score; the
+    prediction's ``score`` is ``document.meta[TASK_SCORE]`` when set (Label Studio sorts tasks
+    by it), and absent otherwise.
+    """
+    results = [
+        {
+            "id": f"{document.id}-{i}",
+            "from_name": FROM_NAME,
+            "to_name": TO_NAME,
+            "type": "labels",
+            "value": {
+                "start": span.start,
+                "end": span.end,
+                "text": document.span_text(span),
+                "labels": [span.label],
+            },
+            **({} if span.score is None else {"score": span.score}),
+        }
+        for i, span in enumerate(document.spans)
+    ]
+    prediction: dict[str, Any] = {"model_version": model_version, "result": results}
+    if TASK_SCORE in document.meta:
+        prediction["score"] = float(document.meta[TASK_SCORE])
+    return prediction
+
+
+def labelstudio_task(document: Document, model_version: str) -> dict[str, Any]:
+    """A task to import: the text (and the document id as ``data.source``), pre-annotated."""
+    return {
+        "data": {TO_NAME: document.text, "source": document.id},
+        "predictions": [labelstudio_prediction(document, model_version)],
+    }
+
+
+def write_labelstudio(
+    documents: Iterable[Document], path: str | Path, model_version: str = "araevent"
+) -> int:
+    """One JSON file holding the list of pre-annotated tasks; returns the number of tasks."""
+    tasks = [labelstudio_task(document, model_version) for document in documents]
+    with Path(path).open("w", encoding="utf-8", newline="\n") as out:
+        json.dump(tasks, out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    return len(tasks)

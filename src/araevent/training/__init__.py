@@ -7,7 +7,13 @@ strict span F1 over dev documents decoded as the predictor decodes, early stoppi
 model folder, and evaluate each split through the prediction path users import.
 """
 
-from araevent.training.config import AuxiliaryCorpus, DataConfig, ModelConfig, TrainerConfig
+from araevent.training.config import (
+    AuxiliaryCorpus,
+    DataConfig,
+    ModelConfig,
+    PseudoConfig,
+    TrainerConfig,
+)
 from araevent.training.model import (
     PRETRAINED_LEARNING_RATE,
     build_model_and_tokenizer,
@@ -24,6 +30,7 @@ __all__ = [
     "DataConfig",
     "EncodedSplit",
     "ModelConfig",
+    "PseudoConfig",
     "TrainResult",
     "TrainerConfig",
     "build_model_and_tokenizer",

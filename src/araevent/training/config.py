@@ -44,6 +44,67 @@ class AuxiliaryCorpus:
 
 
 @dataclass
+class PseudoConfig:
+    """Unlabelled text labelled by a teacher, trained on beside ``train`` (self-training, and
+    distillation when the teacher is an ensemble): see :mod:`araevent.training.pseudo`.
+
+    ``path``: plain text, one paragraph a line (``.gz`` read as gzip). ``teacher``: one or more
+    model folders sharing the student's tokenizer and labels (several: their averaged
+    probabilities). ``documents`` paragraphs of at least ``min_words`` words are drawn
+    uniformly with the run's seed, after removing those that share a passage of
+    ``overlap_words`` words with any train, dev, test or auxiliary text. ``require``: keep only
+    paragraphs in which the teacher finds a span of each of these labels (domain match), from
+    ``candidates`` drawn (default 3 x ``documents``). ``targets``: ``soft`` trains towards the
+    teacher's distribution sharpened or softened by ``temperature``; ``hard`` towards its most
+    probable tag. Words where the teacher's top probability is under ``min_confidence`` are not
+    trained on. ``weight``: a pseudo-labelled token's share of the loss against a gold one.
+    """
+
+    path: str
+    teacher: Sequence[str]
+    documents: int = 2000
+    candidates: int | None = None
+    min_words: int = 8
+    overlap_words: int = 8
+    require: Sequence[str] = ()
+    targets: Literal["soft", "hard"] = "soft"
+    temperature: float = 1.0
+    min_confidence: float = 0.0
+    weight: float = 1.0
+    batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        if isinstance(self.teacher, str):
+            self.teacher = [self.teacher]
+        if not self.teacher:
+            raise ValueError("data.pseudo.teacher names no model folder")
+        check_number("data.pseudo.documents", self.documents, at_least=1, integer=True)
+        if self.candidates is not None:
+            check_number(
+                "data.pseudo.candidates", self.candidates, at_least=self.documents, integer=True
+            )
+        check_number("data.pseudo.min_words", self.min_words, at_least=1, integer=True)
+        check_number("data.pseudo.overlap_words", self.overlap_words, at_least=2, integer=True)
+        check_number("data.pseudo.temperature", self.temperature, above=0)
+        check_number("data.pseudo.min_confidence", self.min_confidence, at_least=0)
+        check_number("data.pseudo.weight", self.weight, above=0)
+        check_number("data.pseudo.batch_size", self.batch_size, at_least=1, integer=True)
+        if self.targets not in ("soft", "hard"):
+            raise ValueError(f"data.pseudo.targets must be soft or hard, not {self.targets!r}")
+        if self.min_confidence >= 1:
+            raise ValueError(
+                f"data.pseudo.min_confidence is a probability below 1: {self.min_confidence}"
+            )
+
+    @property
+    def drawn(self) -> int:
+        """Paragraphs the teacher labels: all are kept unless ``require`` filters them."""
+        if self.candidates is not None:
+            return self.candidates
+        return 3 * self.documents if self.require else self.documents
+
+
+@dataclass
 class DataConfig:
     """Where the splits are and how to read them. ``dev``/``test`` may be absent."""
 
@@ -58,12 +119,22 @@ class DataConfig:
     scheme: str | None = None  # CoNLL tag scheme in any case; None: detected per file
     limit: int | None = None  # first N documents of each split, for smoke runs
     auxiliary: Sequence[AuxiliaryCorpus] = ()
+    pseudo: PseudoConfig | None = None
 
     def __post_init__(self) -> None:
         # hydra hands plain mappings; Python callers may pass either
         self.auxiliary = [
             a if isinstance(a, AuxiliaryCorpus) else AuxiliaryCorpus(**a) for a in self.auxiliary
         ]
+        if self.pseudo is not None and not isinstance(self.pseudo, PseudoConfig):
+            self.pseudo = PseudoConfig(**self.pseudo)
+        if self.pseudo is not None:
+            unknown = set(self.pseudo.require) - set(self.labels)
+            if unknown:
+                raise ValueError(
+                    f"data.pseudo.require names labels outside data.labels: "
+                    f"{', '.join(sorted(unknown))}"
+                )
         if self.limit is not None:
             check_number("data.limit", self.limit, at_least=1, integer=True)
         if self.scheme is not None:

@@ -64,9 +64,14 @@ def save_model_folder(
 
 
 def training_metrics(
-    fitted: Fitted, train: EncodedSplit, rows: Sequence[dict[str, Any]], device: Any
+    fitted: Fitted,
+    train: EncodedSplit,
+    rows: Sequence[dict[str, Any]],
+    device: Any,
+    pseudo_windows: int = 0,
 ) -> dict[str, Any]:
-    """Speed and cost of the fit; ``rows`` are an epoch's windows (auxiliary ones included)."""
+    """Speed and cost of the fit; ``rows`` are an epoch's windows (auxiliary and
+    ``pseudo_windows`` pseudo-labelled ones included)."""
     import torch
 
     tokens = sum(len(row["input_ids"]) for row in rows)
@@ -74,7 +79,8 @@ def training_metrics(
         "seconds": fitted.seconds,
         "documents": len(train.documents),
         "windows": len(train.rows),
-        "auxiliary_windows": len(rows) - len(train.rows),
+        "auxiliary_windows": len(rows) - len(train.rows) - pseudo_windows,
+        "pseudo_windows": pseudo_windows,
         "tokens_per_epoch": tokens,
         "tokens_per_second": fitted.tokens_per_second(tokens),
         "loss": fitted.loss,
@@ -158,6 +164,15 @@ def report(
         "",
         f"- model: `{model.name}`",
         f"- train: `{data.train}` ({train['documents']} documents, {train['windows']} windows)",
+        *(f"- auxiliary: `{a.path}` (annotates {', '.join(a.annotates)})" for a in data.auxiliary),
+        *(
+            [
+                f"- pseudo-labelled: `{data.pseudo.path}` ({train['pseudo_windows']} windows, "
+                f"{data.pseudo.targets} targets from {', '.join(data.pseudo.teacher)})"
+            ]
+            if data.pseudo
+            else []
+        ),
         f"- training time: {train['seconds']:.1f} s, {train['steps']} steps, "
         f"mean training loss {train['loss']:.4f}, {'bf16' if train['bf16'] else 'fp32'}",
     ]

@@ -30,18 +30,17 @@ def annotation_mask(schema: LabelSchema, annotated: Iterable[str]) -> int:
     return sum(1 << i for i, label in enumerate(schema.labels) if label in annotated)
 
 
-def partial_label_loss(logits: Any, labels: Any, annotated: Any) -> Any:
-    """Mean over labelled tokens of ``-log`` of the summed probability of compatible tags.
+def partial_token_nll(log_probs: Any, labels: Any, annotated: Any) -> Any:
+    """Per token ``-log`` of the summed probability of its compatible tags, ``[batch, length]``
+    (ignored tokens hold a finite placeholder; mask them with ``labels != -100``).
 
-    ``logits`` ``[batch, length, tags]``, ``labels`` ``[batch, length]`` (``-100`` ignored),
-    ``annotated`` ``[batch]`` bit masks of :func:`annotation_mask`. A fully annotated row gives
-    exactly the cross-entropy of its tokens.
+    ``log_probs`` ``[batch, length, tags]``, ``labels`` ``[batch, length]``, ``annotated``
+    ``[batch]`` bit masks of :func:`annotation_mask`.
     """
     import torch
 
-    n_tags = logits.shape[-1]
+    n_tags = log_probs.shape[-1]
     n_labels = (n_tags - 1) // 2
-    log_probs = torch.log_softmax(logits.float(), dim=-1)
     seen = labels != IGNORED
     gold = torch.where(seen, labels, torch.zeros_like(labels))
     allowed = torch.nn.functional.one_hot(gold, n_tags).bool()
@@ -51,5 +50,13 @@ def partial_label_loss(logits: Any, labels: Any, annotated: Any) -> Any:
     open_tags = missing.repeat_interleave(2, dim=1)  # [batch, 2 * labels], in tag order
     open_tags = torch.cat([torch.zeros_like(open_tags[:, :1]), open_tags], dim=1)
     allowed |= (gold == 0)[..., None] & open_tags[:, None, :]
-    compatible = torch.logsumexp(log_probs.masked_fill(~allowed, float("-inf")), dim=-1)
-    return -(compatible[seen]).mean()
+    return -torch.logsumexp(log_probs.masked_fill(~allowed, float("-inf")), dim=-1)
+
+
+def partial_label_loss(logits: Any, labels: Any, annotated: Any) -> Any:
+    """Mean over labelled tokens of :func:`partial_token_nll`. A fully annotated row gives
+    exactly the cross-entropy of its tokens."""
+    import torch
+
+    log_probs = torch.log_softmax(logits.float(), dim=-1)
+    return partial_token_nll(log_probs, labels, annotated)[labels != IGNORED].mean()

@@ -20,6 +20,7 @@ from araevent.training.outputs import (
     training_metrics,
     write_reports,
 )
+from araevent.training.pseudo import draw_unlabelled, pseudo_rows
 from araevent.training.splits import (
     auxiliary_rows,
     encode_splits,
@@ -49,6 +50,7 @@ def run_training(
     schema = data.schema
     set_seed(trainer.seed)
     corpora = load_splits(data)
+    unlabelled = draw_unlabelled(data.pseudo, corpora.texts(), trainer.seed, trainer.device)
     checkpoint = resume_checkpoint(trainer.resume_from_checkpoint, output_dir)
     texts = [d.text for d in corpora.train]
     net, tokenizer = starting_model(model, schema, encoding, texts, trainer.seed, checkpoint)
@@ -57,14 +59,18 @@ def run_training(
     extra = auxiliary_rows(
         corpora, tokenizer, schema, encoding, len(train_split.rows), trainer.seed
     )
-    rows = training_rows(train_split, extra, schema)
+    pseudo = pseudo_rows(unlabelled, tokenizer, schema, encoding)
+    del unlabelled  # the teacher's weights are not needed while the student trains
+    rows = training_rows(train_split, [*extra, *pseudo], schema)
 
     output_dir.mkdir(parents=True, exist_ok=True)
     fitted = fit(net, tokenizer, rows, dev_split, schema, trainer, output_dir, checkpoint)
     model_dir = output_dir / "model"
     if not save_model_folder(fitted, model_dir, data, model, encoding, corpora):
         return TrainResult(output_dir, model_dir)  # another process of a distributed run
-    metrics = {"train": training_metrics(fitted, train_split, rows, fitted.model.device)}
+    metrics = {
+        "train": training_metrics(fitted, train_split, rows, fitted.model.device, len(pseudo))
+    }
     evaluations = evaluate_splits(
         fitted, tokenizer, corpora, data, model, encoding, trainer, evaluation, output_dir
     )

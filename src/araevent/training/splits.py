@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,11 @@ class Corpora:
     dev: Corpus | None
     test: Corpus | None
     auxiliary: list[tuple[AuxiliaryCorpus, Corpus]]
+
+    def texts(self) -> Iterator[str]:
+        """Every text of every split and auxiliary corpus: what unlabelled text must not repeat."""
+        for split in (self.train, self.dev, self.test, *(c for _, c in self.auxiliary)):
+            yield from (document.text for document in split or ())
 
     def evaluated(self) -> list[tuple[str, Corpus]]:
         """The splits scored at the end of a run, by name."""
@@ -148,14 +153,22 @@ def auxiliary_rows(
 
 
 def training_rows(
-    train: EncodedSplit, auxiliary: Sequence[dict[str, Any]], schema: LabelSchema
+    train: EncodedSplit, extra: Sequence[dict[str, Any]], schema: LabelSchema
 ) -> Sequence[dict[str, Any]]:
-    """The rows of an epoch: the main corpus's windows, then the auxiliary ones; with
-    auxiliary rows, every row says which labels its corpus annotates (the main: all)."""
-    if not auxiliary:
+    """The rows of an epoch: the main corpus's windows, then the auxiliary and pseudo-labelled
+    ones. Rows in one dataset need the same columns, so when any row has one of the loss's
+    extra columns (``annotated`` labels, ``soft`` targets, a ``weight``), every row gets it,
+    with the value that means gold: all labels, no soft targets, weight 1."""
+    if not extra:
         return train.rows
-    full = annotation_mask(schema, schema.labels)
-    return [*({**row, "annotated": full} for row in train.rows), *auxiliary]
+    gold: dict[str, Any] = {
+        "annotated": annotation_mask(schema, schema.labels),
+        "soft": [],
+        "weight": 1.0,
+    }
+    columns = {key for row in extra for key in gold if key in row}
+    defaults = {key: value for key, value in gold.items() if key in columns}
+    return [{**defaults, **row} for row in [*train.rows, *extra]]
 
 
 def to_dataset(rows: Sequence[dict[str, Any]]) -> Any:

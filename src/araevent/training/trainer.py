@@ -22,7 +22,7 @@ from araevent.decoding import SpanDecoder
 from araevent.evaluation.spans import score_spans
 from araevent.training.config import TrainerConfig
 from araevent.training.console import StopNote, console_callbacks
-from araevent.training.partial import partial_label_loss
+from araevent.training.losses import mixed_loss
 from araevent.training.splits import EncodedSplit, decode_split, to_dataset
 
 log = logging.getLogger("araevent.training")
@@ -122,9 +122,9 @@ def fit(
     output_dir: Path,
     checkpoint: Path | None,
 ) -> Fitted:
-    """Train ``net`` on the rows of ``train`` (windows; rows with an ``annotated`` mask are
-    trained with the partial-label loss); with a dev split, keep the checkpoint of best dev
-    span F1."""
+    """Train ``net`` on the rows of ``train`` (windows; rows with an ``annotated`` mask,
+    ``soft`` targets or a ``weight`` are trained with :func:`~araevent.training.losses.
+    mixed_loss`); with a dev split, keep the checkpoint of best dev span F1."""
     from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback
 
     from araevent.learning_curve import learning_curve_callback
@@ -143,8 +143,11 @@ def fit(
     hf_trainer = trainer_class(
         model=net,
         args=args,
-        data_collator=DataCollatorForTokenClassification(
-            tokenizer, pad_to_multiple_of=8 if device.type == "cuda" else None
+        data_collator=SoftTargetCollator(
+            DataCollatorForTokenClassification(
+                tokenizer, pad_to_multiple_of=8 if device.type == "cuda" else None
+            ),
+            schema.num_tags,
         ),
         train_dataset=to_dataset(train),
         eval_dataset=to_dataset(dev.rows) if dev else None,
@@ -171,10 +174,38 @@ def fit(
     )
 
 
+class SoftTargetCollator:
+    """Pads the ``soft`` target rows (``[length, tags]``, or empty on gold rows) to the
+    batch's width beside what the token-classification collator pads."""
+
+    def __init__(self, base: Any, num_tags: int) -> None:
+        self.base = base
+        self.num_tags = num_tags
+
+    def __call__(self, features: list[dict[str, Any]]) -> Any:
+        import torch
+
+        if not features or "soft" not in features[0]:
+            return self.base(features)
+        soft = [f["soft"] for f in features]
+        batch = self.base([{k: v for k, v in f.items() if k != "soft"} for f in features])
+        padded = torch.zeros(len(soft), batch["input_ids"].shape[1], self.num_tags)
+        for row, targets in enumerate(soft):
+            if len(targets):
+                padded[row, : len(targets)] = torch.as_tensor(targets)
+        batch["soft"] = padded
+        return batch
+
+
+# the columns mixed_loss reads beside the model's own inputs
+LOSS_COLUMNS = ("annotated", "soft", "weight")
+
+
 def span_trainer_class() -> type:
-    """``Trainer`` with three changes: evaluation batches keep dataset order, rows from a
-    corpus that annotates only some labels are trained with the partial-label loss, and the
-    mean training loss of each epoch is kept for the console table.
+    """``Trainer`` with three changes: evaluation batches keep dataset order, rows that are
+    not plain gold (a corpus that annotates only some labels, teacher targets, weights) are
+    trained with :func:`~araevent.training.losses.mixed_loss`, and the mean training loss of
+    each epoch is kept for the console table.
 
     With ``train_sampling_strategy="group_by_length"`` transformers also length-groups (and so
     shuffles) evaluation batches; our metric maps each prediction row back to its window, so
@@ -194,14 +225,14 @@ def span_trainer_class() -> type:
         def _set_signature_columns_if_needed(self) -> None:
             super()._set_signature_columns_if_needed()  # the model's inputs, and ours:
             columns = self._signature_columns
-            if columns is not None and "annotated" not in columns:
-                columns.append("annotated")
+            if columns is not None:
+                columns.extend(c for c in LOSS_COLUMNS if c not in columns)
 
-        def _partial_loss(self, model: Any, inputs: Any, return_outputs: bool) -> Any:
-            annotated = inputs.pop("annotated")
+        def _mixed_loss(self, model: Any, inputs: Any, return_outputs: bool) -> Any:
+            extra = {c: inputs.pop(c) for c in LOSS_COLUMNS if c in inputs}
             labels = inputs.pop("labels")
             outputs = model(**inputs)
-            loss = partial_label_loss(outputs.logits, labels, annotated)
+            loss = mixed_loss(outputs.logits, labels, **extra)
             return (loss, outputs) if return_outputs else loss
 
         def compute_loss(
@@ -211,9 +242,9 @@ def span_trainer_class() -> type:
             return_outputs: bool = False,
             num_items_in_batch: Any = None,
         ) -> Any:
-            partial = "annotated" in inputs
-            if partial:
-                result = self._partial_loss(model, inputs, return_outputs)
+            mixed = any(c in inputs for c in LOSS_COLUMNS)
+            if mixed:
+                result = self._mixed_loss(model, inputs, return_outputs)
             else:
                 result = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             if model.training:  # a tensor sum: no device sync per step
@@ -221,9 +252,7 @@ def span_trainer_class() -> type:
                 # with the batch's token count the model already divides by the whole
                 # accumulated batch; otherwise each micro-batch is a mean of its own
                 scaled = (
-                    not partial
-                    and self.model_accepts_loss_kwargs
-                    and num_items_in_batch is not None
+                    not mixed and self.model_accepts_loss_kwargs and num_items_in_batch is not None
                 )
                 if not scaled:
                     loss = loss / self.args.gradient_accumulation_steps
