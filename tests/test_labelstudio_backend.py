@@ -6,7 +6,15 @@ them for ``araevent.io`` to read back."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +27,16 @@ httpx = pytest.importorskip("httpx")
 
 from araevent.annotation.tasks import labelstudio_config, model_version  # noqa: E402
 from araevent.cli.main import main  # noqa: E402
+from araevent.io import load  # noqa: E402
 from araevent.serving.labelstudio import check_label_config  # noqa: E402
-from tests.test_serve import HARD, TEXTS, Server, assert_same, start_server  # noqa: E402
+from tests.test_serve import (  # noqa: E402
+    HARD,
+    TEXTS,
+    Server,
+    assert_same,
+    free_port,
+    start_server,
+)
 
 MAX_TEXTS = 8
 LABELS = ["ACTOR", "PLACE", "DATE", "TRIGGER"]
@@ -243,3 +259,163 @@ def test_offsets_hold_for_any_mix_of_arabic_marks_and_emoji(
     answer = server.post("/predict", predict_body([text], config))
     assert answer.status_code == 200, answer.text
     assert_offsets_exact([text], answer.json()["results"])
+
+
+# --- a real Label Studio ------------------------------------------------------------------------
+
+#: The Label Studio release this was checked against; the test installs it when missing.
+LABEL_STUDIO = "label-studio==1.23.2"
+TOKEN = "araevent-test-token"  # a legacy API token, set at start-up: no UI step to get one
+
+
+def label_studio_venv() -> Path:
+    """A virtual environment holding Label Studio: ``$LABEL_STUDIO_VENV``, or one in the user's
+    cache that is made (a few minutes, from PyPI) the first time."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    venv = Path(os.environ.get("LABEL_STUDIO_VENV", cache / "araevent" / "label-studio-venv"))
+    if not (venv / "bin" / "label-studio").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pip = [str(venv / "bin" / "pip"), "install", "--quiet", LABEL_STUDIO]
+        done = subprocess.run(pip, capture_output=True, text=True, timeout=1800)
+        assert done.returncode == 0, f"cannot install {LABEL_STUDIO}: {done.stderr[-2000:]}"
+    return venv
+
+
+@dataclass
+class LabelStudio:
+    url: str
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Token {TOKEN}"}
+        answer = httpx.request(method, self.url + path, headers=headers, timeout=120, **kwargs)
+        assert answer.is_success, f"{method} {path}: {answer.status_code} {answer.text[:2000]}"
+        return answer.json() if answer.content else None
+
+    def action(self, name: str, project: int, **body: Any) -> Any:
+        """A Data Manager action on all the project's tasks, as its menu runs it."""
+        everything = {"selectedItems": {"all": True, "excluded": []}, **body}
+        return self.call("POST", f"/api/dm/actions?id={name}&project={project}", json=everything)
+
+
+@contextmanager
+def start_label_studio(venv: Path, data: Path, log: Path) -> Iterator[LabelStudio]:
+    """Label Studio on a free loopback port with SQLite in ``data``. Its first start spends
+    minutes migrating a new database, so a migrated one is kept beside ``venv`` and copied."""
+    template = venv / "araevent-template.sqlite3"
+    data.mkdir(parents=True)
+    if template.exists():
+        shutil.copy(template, data / "label_studio.sqlite3")
+    port = free_port()
+    env = os.environ | {
+        "LABEL_STUDIO_BASE_DATA_DIR": str(data),
+        # the backend is on loopback, which Label Studio refuses by default: as an ML backend
+        # and as the webhook it registers for it
+        "ML_BLOCK_LOCAL_IP": "false",
+        "SSRF_PROTECTION_ENABLED": "false",
+        "LATEST_VERSION_CHECK": "false",
+        "COLLECT_ANALYTICS": "false",
+    }
+    command = [str(venv / "bin" / "label-studio"), "start", "--no-browser", "--port", str(port),
+               "--internal-host", "127.0.0.1", "--data-dir", str(data),
+               "--username", "test@example.com", "--password", "araevent-test",
+               "--user-token", TOKEN, "--enable-legacy-api-token"]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    studio = LabelStudio(f"http://127.0.0.1:{port}")
+    try:
+        deadline = time.monotonic() + 600
+        while True:
+            assert process.poll() is None, log.read_text(encoding="utf-8")[-3000:]
+            try:
+                if httpx.get(studio.url + "/health", timeout=5).is_success:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "Label Studio did not start in 10 minutes"
+            time.sleep(1)
+        studio.call("GET", "/api/projects")  # the token works
+        if not template.exists():
+            part = template.with_suffix(".part")
+            database = data / "label_studio.sqlite3"
+            with (
+                closing(sqlite3.connect(database)) as source,
+                closing(sqlite3.connect(part)) as copy,
+            ):
+                source.backup(copy)
+            part.replace(template)
+        yield studio
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def spans_of(prediction: dict[str, Any]) -> list[tuple[int, int, str, str]]:
+    return [
+        (r["value"]["start"], r["value"]["end"], r["value"]["labels"][0], r["value"]["text"])
+        for r in prediction["result"]
+    ]
+
+
+@pytest.mark.slow
+def test_a_real_label_studio_gets_predictions_from_the_server_and_exports_them(
+    exported: Path, config: str, tmp_path: Path
+) -> None:
+    venv = label_studio_venv()
+    # tasks as a user makes them: araevent select on raw text, its pre-annotations left out so
+    # that Label Studio asks the server for them
+    paragraphs = [text.replace("\n", " ") for text in [*HARD, *TEXTS[:12]]]
+    raw = tmp_path / "raw.txt"
+    raw.write_text("\n".join(paragraphs) + "\n", encoding="utf-8")
+    selected_file = tmp_path / "selected.json"
+    k = str(len(paragraphs))
+    assert main(["select", "--model", str(exported), "--device", "cpu", "--from", str(raw),
+                 "--k", k, "-o", str(selected_file), "--no-progress"]) == 0  # fmt: skip
+    selected = {t["data"]["text"]: t for t in json.loads(selected_file.read_text("utf-8"))}
+    assert any("😀" in text for text in selected)  # the astral-plane case is among them
+    version = model_version([exported])
+
+    with (
+        start_server(exported, tmp_path / "server.log") as server,
+        start_label_studio(venv, tmp_path / "ls-data", tmp_path / "label-studio.log") as studio,
+    ):
+        project = studio.call(
+            "POST", "/api/projects", json={"title": "araevent backend", "label_config": config}
+        )["id"]
+        to_import = [{"data": task["data"]} for task in selected.values()]
+        studio.call("POST", f"/api/projects/{project}/import", json=to_import)
+        backend = studio.call(
+            "POST", "/api/ml", json={"project": project, "url": server.url, "title": "araevent"}
+        )
+        assert backend["state"] == "CO", backend  # connected: /health and /setup answered
+        assert backend["model_version"] == version
+        studio.action("retrieve_tasks_predictions", project)
+        studio.action("predictions_to_annotations", project, model_version=version)
+        studio.call("POST", f"/api/ml/{backend['id']}/train")
+        exported_tasks = studio.call(
+            "GET", f"/api/projects/{project}/export?exportType=JSON&download_all_tasks=true"
+        )
+        predictions = studio.call("GET", f"/api/predictions/?project={project}")
+        server_log = server.log.read_text(encoding="utf-8")
+
+    for path in ("/setup", "/predict"):
+        assert f"POST {path} 200" in server_log
+    assert f"Label Studio START_TRAINING (project {project}) acknowledged" in server_log
+    # Label Studio stored what the server predicted: what araevent select wrote, span for span
+    assert len(exported_tasks) == len(predictions) == len(selected)
+    texts = {task["id"]: task["data"]["text"] for task in exported_tasks}
+    for prediction in predictions:
+        assert prediction["model_version"] == version
+        expected = selected[texts[prediction["task"]]]["predictions"][0]
+        assert spans_of(prediction) == spans_of(expected)
+        assert prediction["score"] == pytest.approx(expected["score"], abs=1e-5)
+    assert any(prediction["result"] for prediction in predictions)
+    # and its export, annotated from them, reads back with every offset and text intact
+    export_file = tmp_path / "export.json"
+    export_file.write_text(json.dumps(exported_tasks, ensure_ascii=False), encoding="utf-8")
+    corpus = load(export_file, format="labelstudio")
+    assert corpus.report.lines() == []
+    assert len(corpus) == len(selected)
+    for document in corpus:
+        expected = selected[document.text]["predictions"][0]
+        found = [(s.start, s.end, s.label, document.span_text(s)) for s in document.spans]
+        assert found == spans_of(expected)
