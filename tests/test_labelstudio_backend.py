@@ -36,6 +36,7 @@ from tests.test_serve import (  # noqa: E402
     assert_same,
     free_port,
     start_server,
+    wait_for_log,
 )
 
 MAX_TEXTS = 8
@@ -176,6 +177,15 @@ def test_predict_reads_the_field_the_config_shows(server: Server, config: str) -
     # without a config (an older Label Studio), data.text as the tasks araevent writes
     bare = server.post("/predict", {"tasks": tasks(HARD[:2])})
     assert_same(bare.json(), by_text.json())
+
+
+def test_one_log_line_per_predict_with_counts_and_without_the_text(
+    server: Server, config: str
+) -> None:
+    marker = "مواقع في الرقة والقامشلي"
+    assert server.post("/predict", predict_body([marker, "x"], config)).status_code == 200
+    log = wait_for_log(server, f"POST /predict 200 texts=2 chars={len(marker) + 1} ")
+    assert marker not in log
 
 
 @pytest.mark.parametrize(

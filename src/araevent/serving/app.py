@@ -164,7 +164,7 @@ def create_app(
 
     from araevent.serving.labelstudio import add_ml_backend  # it uses this module's helpers
 
-    add_ml_backend(app, state, limits, folders)
+    add_ml_backend(app, state, limits, folders, log_texts)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def demo() -> HTMLResponse:

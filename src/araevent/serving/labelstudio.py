@@ -121,10 +121,15 @@ class _Backend:
 
 
 def add_ml_backend(
-    app: FastAPI, state: _State, limits: Limits, folders: Sequence[str | Path]
+    app: FastAPI,
+    state: _State,
+    limits: Limits,
+    folders: Sequence[str | Path],
+    log_texts: bool = False,
 ) -> None:
     """Add the Label Studio ML backend's routes to ``app``, predicting through ``state``'s
-    queue within ``limits``; the ``model_version`` is that of ``araevent predict``."""
+    queue within ``limits`` and logged as the service logs (``log_texts``); the
+    ``model_version`` is that of ``araevent predict`` for ``folders``."""
     backend = _Backend(state, limits, model_version(folders))
     tags: list[str | Enum] = ["Label Studio ML backend"]
 
@@ -146,7 +151,7 @@ def add_ml_backend(
         except RequestError as exc:
             raise _Refusal(exc.status, str(exc)) from None
         texts = [replace_surrogates(text)[0] for text in texts]
-        request.scope[_COUNTS] = (len(texts), sum(map(len, texts)), None)
+        request.scope[_COUNTS] = (len(texts), sum(map(len, texts)), texts if log_texts else None)
         predicted = await _submit(state, texts)
         results = [
             labelstudio_prediction(
