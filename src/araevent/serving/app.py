@@ -41,6 +41,8 @@ from araevent.serving.limits import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from araevent.predictor import Entity, Predictor
 
 LOG = logging.getLogger("araevent.serve")
@@ -58,7 +60,7 @@ class _State:
     """The model once loaded, its queue, or why loading failed."""
 
     predictor: Predictor | None = None
-    queue: BatchQueue[list[Entity]] | None = None
+    queue: BatchQueue[tuple[list[Entity], np.ndarray]] | None = None
     failure: str | None = None
     loading: asyncio.Task[None] | None = None  # held here: the loop keeps only a weak reference
 
@@ -159,6 +161,10 @@ def create_app(
         ]
         return _answer(answer, parsed, results)
 
+    from araevent.serving.labelstudio import add_ml_backend  # it uses this module's helpers
+
+    add_ml_backend(app, state, limits, folders, log_texts)
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def demo() -> HTMLResponse:
         return HTMLResponse(_demo_page(), headers={"Content-Security-Policy": DEMO_CSP})
@@ -176,7 +182,8 @@ async def _load(load: Callable[[], Predictor], state: _State, batching: BatchSet
         state.failure = f"the model failed to load: {exc}"
         LOG.error(state.failure)
         return
-    state.queue = BatchQueue(predictor.predict_batch, batching)
+    # with the word probabilities, which the Label Studio backend turns into task scores
+    state.queue = BatchQueue(predictor.predict_with_probs, batching)
     state.predictor = predictor
     LOG.info("model loaded; serving")
 
@@ -201,11 +208,18 @@ async def _predict(
     except RequestError as exc:
         raise _Refusal(exc.status, str(exc)) from None
     request.scope[_COUNTS] = (len(parsed.texts), parsed.chars, parsed.texts if log_texts else None)
+    predicted = await _submit(state, parsed.texts)
+    return parsed, [entities for entities, _ in predicted]
+
+
+async def _submit(state: _State, texts: list[str]) -> list[tuple[list[Entity], np.ndarray]]:
+    """Each text's entities and word probabilities, through the batching queue."""
+    _ready(state)
+    assert state.queue is not None
     try:
-        predicted = await state.queue.submit(parsed.texts)
+        return await state.queue.submit(texts)
     except QueueFull as exc:
         raise _Refusal(503, f"busy: {exc}; retry later", retry=True) from None
-    return parsed, predicted
 
 
 async def _read_body(request: Request, limits: Limits) -> bytes:

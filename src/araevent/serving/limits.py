@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from araevent.data.text import replace_surrogates
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,9 @@ class ParsedRequest:
         return sum(len(text) for text in self.texts)
 
 
-def parse_request(body: bytes, limits: Limits) -> ParsedRequest:
-    """The request in ``body``, or a :class:`RequestError`: 400 for a body that is not JSON,
-    422 for JSON of the wrong shape, 413 for more texts or characters than ``limits``."""
+def parse_json(body: bytes, model: type[Model]) -> Model:
+    """``body`` as ``model``, or a :class:`RequestError`: 400 for a body that is not JSON, 422
+    for JSON of the wrong shape (every endpoint that reads JSON refuses alike)."""
     try:
         data = json.loads(body)
     except UnicodeDecodeError as exc:
@@ -97,14 +100,13 @@ def parse_request(body: bytes, limits: Limits) -> ParsedRequest:
     except RecursionError:
         raise RequestError(400, "invalid JSON: nested too deeply") from None
     try:
-        request = PredictRequest.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise RequestError(422, _first_error(exc)) from None
-    if request.documents is not None:
-        ids: list[str | int] | None = [doc.id for doc in request.documents]
-        texts = [doc.text for doc in request.documents]
-    else:
-        ids, texts = None, list(request.texts or ())
+
+
+def check_size(texts: list[str], limits: Limits) -> None:
+    """A 413 :class:`RequestError` for more texts or characters than ``limits`` allow."""
     if len(texts) > limits.max_texts:
         raise RequestError(
             413, f"{len(texts)} texts in one request; the limit is {limits.max_texts}"
@@ -114,6 +116,18 @@ def parse_request(body: bytes, limits: Limits) -> ParsedRequest:
         raise RequestError(
             413, f"{chars} characters in one request; the limit is {limits.max_chars}"
         )
+
+
+def parse_request(body: bytes, limits: Limits) -> ParsedRequest:
+    """The request in ``body``, or a :class:`RequestError`: 400 for a body that is not JSON,
+    422 for JSON of the wrong shape, 413 for more texts or characters than ``limits``."""
+    request = parse_json(body, PredictRequest)
+    if request.documents is not None:
+        ids: list[str | int] | None = [doc.id for doc in request.documents]
+        texts = [doc.text for doc in request.documents]
+    else:
+        ids, texts = None, list(request.texts or ())
+    check_size(texts, limits)
     replaced = [replace_surrogates(text) for text in texts]
     return ParsedRequest([text for text, _ in replaced], ids, sum(count for _, count in replaced))
 
