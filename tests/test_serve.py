@@ -205,7 +205,7 @@ def test_openapi_schema_describes_the_endpoints(server: Server) -> None:
     assert body["schema"] == {"$ref": "#/components/schemas/PredictRequest"}
     schemas = spec["components"]["schemas"]
     assert {"texts", "documents"} <= set(schemas["PredictRequest"]["properties"])
-    assert set(schemas["EntityOut"]["properties"]) == {
+    assert set(schemas["Entity"]["properties"]) == {
         "start", "end", "label", "text", "score", "core_start", "core_end", "core"
     }  # fmt: skip
 

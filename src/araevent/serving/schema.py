@@ -11,18 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-
-class EntityOut(BaseModel):
-    """A predicted span, offsets in code points into the text as sent."""
-
-    start: int
-    end: int
-    label: str
-    text: str
-    score: float
-    core_start: int
-    core_end: int
-    core: str
+from araevent.events import Argument, Trigger
+from araevent.predictor import Entity
 
 
 class _Answer(BaseModel):
@@ -34,25 +24,7 @@ class _Answer(BaseModel):
 
 
 class EntitiesResponse(_Answer):
-    results: list[list[EntityOut]] = Field(description="one list per text, in request order")
-
-
-class TriggerOut(BaseModel):
-    start: int
-    end: int
-    text: str
-    core: str
-    score: float
-
-
-class ArgumentOut(BaseModel):
-    start: int
-    end: int
-    label: str
-    text: str
-    core: str
-    score: float
-    distance: int
+    results: list[list[Entity]] = Field(description="one list per text, in request order")
 
 
 class SentenceOut(BaseModel):
@@ -64,11 +36,11 @@ class SentenceOut(BaseModel):
 class EventOut(BaseModel):
     """A trigger with the actors, places and dates of its sentence, nearest first."""
 
-    trigger: TriggerOut
+    trigger: Trigger
     sentence: SentenceOut
-    actors: list[ArgumentOut]
-    places: list[ArgumentOut]
-    dates: list[ArgumentOut]
+    actors: list[Argument]
+    places: list[Argument]
+    dates: list[Argument]
 
 
 class EventsResponse(_Answer):
