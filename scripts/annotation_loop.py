@@ -1,0 +1,361 @@
+"""The simulated annotation loop of docs/benchmarks.md: dev F1 against documents annotated, for
+uncertainty selection and for random selection.
+
+The training split stands in for a pile of unannotated text whose gold labels an annotator
+reveals on request. Each seed starts from the same ``--start`` random documents. A round trains
+the recipe (hydra overrides after ``--``, as for ``araevent train``) on the documents annotated
+so far, keeps its dev figures (computed by the training run through the Predictor path), and
+asks each strategy for the next ``--batch`` documents among the rest with
+:func:`araevent.annotation.select`, the code behind ``araevent select``. Random selection is
+that function's ``random`` strategy, so both curves pay the same duplicate checks.
+
+Results go to ``OUT/results.jsonl``, one line per (seed, strategy, documents) with the
+documents annotated so far; a second call with a larger ``--until`` continues each curve from
+its last model. ``--report`` prints the table (mean and sd over seeds, words annotated, and how
+many randomly chosen documents reach each uncertainty mean) and draws the plot.
+
+    python scripts/annotation_loop.py --out models/loop --until 100 -- \\
+        experiment=news-small-encoder trainer.device=cpu
+    python scripts/annotation_loop.py --out models/loop --report docs/img/annotation_loop.png \\
+        --reference 0.841
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger("annotation_loop")
+LABELS = ("ACTOR", "PLACE", "DATE", "TRIGGER")
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "src" / "araevent" / "configs"
+
+
+@dataclass
+class Round:
+    """One point of a curve: the documents annotated and what the model trained on them scored."""
+
+    seed: int
+    strategy: str
+    documents: int
+    words: int
+    annotated: list[str]
+    f1: float
+    per_label: dict[str, float]
+    train_seconds: float
+    run: str  # the run folder; its model picks the next batch
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="results and run folders")
+    parser.add_argument("--start", type=int, default=20, help="random documents to begin with")
+    parser.add_argument("--batch", type=int, default=20, help="documents chosen each round")
+    parser.add_argument("--until", type=int, default=100, help="documents at the last round")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2])
+    parser.add_argument(
+        "--strategies", nargs="+", default=["least-confidence", "random"], metavar="STRATEGY"
+    )
+    parser.add_argument("--report", type=Path, help="print the table and draw this PNG")
+    parser.add_argument("--reference", type=float, help="dev F1 with every training document")
+    parser.add_argument("overrides", nargs="*", help="hydra overrides for the training runs")
+    args = parser.parse_args(argv)
+    for name in ("start", "batch", "until"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    if args.until < args.start:
+        parser.error("--until must be at least --start")
+    return args
+
+
+class Results:
+    """``results.jsonl``: every finished round, appended as soon as it is known."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rounds = [
+            Round(**json.loads(line))
+            for line in (path.read_text(encoding="utf-8").splitlines() if path.exists() else [])
+        ]
+
+    def add(self, point: Round) -> None:
+        self.rounds.append(point)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(asdict(point), ensure_ascii=False) + "\n")
+
+    def curve(self, seed: int, strategy: str) -> list[Round]:
+        own = [r for r in self.rounds if r.seed == seed and r.strategy == strategy]
+        return sorted(own, key=lambda r: r.documents)
+
+
+class Simulation:
+    """The pool (training documents with their gold spans), dev, and the training recipe."""
+
+    def __init__(self, overrides: list[str], out: Path) -> None:
+        from araevent.io import load
+
+        self.overrides = overrides
+        self.out = out
+        data = self.config(["output_dir=unused"]).data
+        self.pool = {d.id: d for d in load(data.train)}
+        self.order = sorted(self.pool)  # seeded draws do not depend on the file's order
+
+    def config(self, extra: list[str]) -> Any:
+        from hydra import compose, initialize_config_dir
+
+        import araevent.cli.train  # noqa: F401  (registers the configs' resolvers)
+
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            return compose("train", overrides=[*self.overrides, *extra])
+
+    def train(self, seed: int, name: str, annotated: list[str]) -> tuple[Path, dict[str, Any]]:
+        """Train on the ``annotated`` documents; the run folder (model kept, checkpoints not)
+        and its metrics."""
+        from hydra.utils import instantiate
+
+        from araevent.io import save
+        from araevent.training import run_training
+
+        folder = self.out / "runs" / f"s{seed}-{name}-{len(annotated)}"
+        shutil.rmtree(folder, ignore_errors=True)  # a round cut short earlier
+        folder.mkdir(parents=True)
+        train_file = folder / "train.jsonl"
+        save([self.pool[i] for i in annotated], train_file, "jsonl")
+        cfg = self.config(
+            [
+                f"data.train={train_file}",
+                f"trainer.seed={seed}",
+                f"output_dir={folder}",
+                "trainer.progress_bar=false",
+                "trainer.tensorboard=false",
+            ]
+        )
+        result = run_training(
+            data=instantiate(cfg.data, _convert_="all"),
+            model=instantiate(cfg.model, _convert_="all"),
+            encoding=instantiate(cfg.encoding, _convert_="all"),
+            trainer=instantiate(cfg.trainer, _convert_="all"),
+            output_dir=folder,
+            evaluation=instantiate(cfg.evaluation, _convert_="all"),
+        )
+        shutil.rmtree(folder / "checkpoints", ignore_errors=True)
+        return folder, result.metrics
+
+    def point(
+        self, seed: int, strategy: str, annotated: list[str], run: Path, metrics: Any
+    ) -> Round:
+        strict = metrics["dev"]["strict"]
+        return Round(
+            seed=seed,
+            strategy=strategy,
+            documents=len(annotated),
+            words=sum(len(self.pool[i].text.split()) for i in annotated),
+            annotated=list(annotated),
+            f1=strict["micro"]["f1"],
+            per_label={k: v["f1"] for k, v in strict["per_label"].items()},
+            train_seconds=metrics["train"]["seconds"],
+            run=str(run),
+        )
+
+    def next_batch(
+        self, model_dir: Path, annotated: list[str], strategy: str, k: int, seed: int
+    ) -> list[str]:
+        """The ``k`` documents ``strategy`` picks among those not annotated yet, as
+        ``araevent select`` would pick them (the gold spans stay hidden)."""
+        from araevent.annotation.selection import Exclusions, select
+        from araevent.predictor import Predictor
+
+        predictor = Predictor.from_pretrained(model_dir)
+        exclusions = Exclusions()
+        for doc_id in annotated:
+            exclusions.add(self.pool[doc_id].text)
+        taken = set(annotated)
+        records = [(i, self.pool[i].text) for i in self.order if i not in taken]
+        chosen = select(
+            records,
+            predictor.predict_with_probs,
+            min(k, len(records)),
+            strategy=strategy,
+            exclusions=exclusions,
+            seed=seed,
+        )
+        return [d.id for d in chosen.documents]
+
+
+def run_loop(args: argparse.Namespace) -> None:
+    """Every curve up to ``--until`` documents, continuing from what ``results.jsonl`` holds."""
+    results = Results(args.out / "results.jsonl")
+    sim = Simulation(args.overrides, args.out)
+    if args.until > len(sim.pool):
+        raise ValueError(f"--until {args.until}: the pool holds {len(sim.pool)} documents")
+    for seed in args.seeds:
+        start = random.Random(seed).sample(sim.order, args.start)
+        first: tuple[Path, dict[str, Any]] | None = None
+        for strategy in args.strategies:
+            curve = results.curve(seed, strategy)
+            if not curve:
+                first = first or sim.train(seed, "start", start)
+                curve = [sim.point(seed, strategy, start, *first)]
+                results.add(curve[0])
+                report(curve[0])
+            last = curve[-1]
+            while last.documents < args.until:
+                model = Path(last.run) / "model"
+                if not model.is_dir():
+                    raise FileNotFoundError(f"{model}: the last model of this curve is gone")
+                k = min(args.batch, args.until - last.documents)
+                picks = sim.next_batch(model, last.annotated, strategy, k, seed + last.documents)
+                annotated = [*last.annotated, *picks]
+                run, metrics = sim.train(seed, strategy, annotated)
+                if "-start-" not in last.run:  # the start model serves every strategy
+                    shutil.rmtree(model)
+                last = sim.point(seed, strategy, annotated, run, metrics)
+                results.add(last)
+                report(last)
+
+
+def report(point: Round) -> None:
+    log.info(
+        "seed %d %s: %d documents (%d words), dev F1 %.3f, trained %.0f s",
+        point.seed,
+        point.strategy,
+        point.documents,
+        point.words,
+        point.f1,
+        point.train_seconds,
+    )
+
+
+def curves(results: Results) -> dict[str, dict[int, list[Round]]]:
+    """strategy → documents → the rounds of every seed."""
+    out: dict[str, dict[int, list[Round]]] = {}
+    for point in results.rounds:
+        out.setdefault(point.strategy, {}).setdefault(point.documents, []).append(point)
+    return out
+
+
+def documents_to_reach(target: float, points: dict[int, list[Round]]) -> float | None:
+    """Documents a curve needs (linear between its means) to reach ``target``; None beyond it."""
+    sizes = sorted(points)
+    means = [float(np.mean([r.f1 for r in points[n]])) for n in sizes]
+    for i, (n, f1) in enumerate(zip(sizes, means, strict=True)):
+        if f1 >= target:
+            if i == 0:
+                return float(n)
+            n0, f0 = sizes[i - 1], means[i - 1]
+            return n0 + (n - n0) * (target - f0) / (f1 - f0)
+    return None
+
+
+def table(results: Results, baseline: str = "random") -> str:
+    """One row per number of documents: each strategy's mean F1 (sd over its seeds) and words
+    annotated, and the documents random selection needs to reach the first strategy's mean."""
+    by = curves(results)
+    strategies = [s for s in by if s != baseline] + ([baseline] if baseline in by else [])
+    compare = baseline in by and len(strategies) > 1
+    head = ["documents"]
+    for s in strategies:
+        seeds = max(len(rounds) for rounds in by[s].values())
+        head += [f"{s} F1 ({seeds} seeds)", "sd", "words"]
+    if compare:
+        head.append(f"{baseline} documents to reach {strategies[0]}")
+    lines = ["| " + " | ".join(head) + " |", "|---:|" + "---:|" * (len(head) - 1)]
+    for n in sorted({n for points in by.values() for n in points}):
+        cells = [str(n)]
+        for s in strategies:
+            f1 = [r.f1 for r in by[s].get(n, [])]
+            words = [r.words for r in by[s].get(n, [])]
+            sd = f"{np.std(f1, ddof=1):.3f}" if len(f1) > 1 else ""
+            cells += [f"{np.mean(f1):.3f}", sd, f"{np.mean(words):,.0f}"] if f1 else ["", "", ""]
+        if compare:
+            cells.append(_reach(n, by[strategies[0]].get(n), by[baseline]))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _reach(n: int, rounds: list[Round] | None, baseline: dict[int, list[Round]]) -> str:
+    """What random needs for the mean of ``rounds`` (at ``n`` documents): ``≤ start`` when its
+    first point already does better, ``> last`` when none of its points gets there."""
+    if not rounds:
+        return ""
+    reach = documents_to_reach(float(np.mean([r.f1 for r in rounds])), baseline)
+    if reach is None:
+        return f"> {max(baseline)}"
+    return f"≤ {reach:.0f}" if reach == min(baseline) < n else f"{reach:.0f}"
+
+
+def per_label(results: Results) -> str:
+    """Each strategy's mean F1 per label at its largest number of documents."""
+    lines = ["| strategy | documents | " + " | ".join(LABELS) + " |", "|---|---:|" + "---:|" * 4]
+    for strategy, points in curves(results).items():
+        n = max(points)
+        means = [np.mean([r.per_label.get(label, 0.0) for r in points[n]]) for label in LABELS]
+        lines.append(f"| {strategy} | {n} | " + " | ".join(f"{m:.3f}" for m in means) + " |")
+    return "\n".join(lines)
+
+
+def plot(results: Results, path: Path, reference: float | None) -> None:
+    """Mean dev F1 against documents annotated, a band of one sd over seeds per strategy."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for strategy, points in curves(results).items():
+        sizes = sorted(points)
+        f1 = [np.array([r.f1 for r in points[n]]) for n in sizes]
+        mean = np.array([x.mean() for x in f1])
+        sd = np.array([x.std(ddof=1) if x.size > 1 else 0.0 for x in f1])
+        seeds = max(x.size for x in f1)
+        ax.plot(sizes, mean, marker="o", label=f"{strategy} ({seeds} seeds)")
+        ax.fill_between(sizes, mean - sd, mean + sd, alpha=0.2)
+    if reference is not None:
+        ax.axhline(reference, color="grey", linestyle="--", label="every training document")
+    ax.set_xlabel("documents annotated")
+    ax.set_ylabel("dev strict micro F1")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    try:
+        if args.report is not None:
+            results = Results(args.out / "results.jsonl")
+            if not results.rounds:
+                raise ValueError(f"{results.path}: no rounds yet")
+            print(
+                "python scripts/annotation_loop.py "
+                + " ".join(sys.argv[1:] if argv is None else argv)
+            )
+            print(table(results))
+            print()
+            print(per_label(results))
+            plot(results, args.report, args.reference)
+            print(f"\nplot: {args.report}")
+        else:
+            run_loop(args)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
