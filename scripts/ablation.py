@@ -58,15 +58,19 @@ class Row:
         return out
 
     def cost(self) -> tuple[str, str]:
-        """Mean training minutes and windows an epoch (gold, auxiliary and pseudo-labelled);
-        blank for an evaluation folder that is not a training run (an ensemble)."""
+        """Mean training minutes and windows an epoch (gold, auxiliary and pseudo-labelled; a
+        first fit on auxiliary corpora alone in brackets, its minutes included); blank for an
+        evaluation folder that is not a training run (an ensemble)."""
         files = [run.folder.parent / "metrics.json" for run in self.runs]
         if not all(f.is_file() for f in files):
             return "", ""
         train = [json.loads(f.read_text(encoding="utf-8"))["train"] for f in files]
         windows = train[0]["windows"] + train[0]["auxiliary_windows"]
         windows += train[0].get("pseudo_windows", 0)
-        return f"{np.mean([t['seconds'] for t in train]) / 60:.1f}", f"{windows:,}"
+        seconds = [t["seconds"] + t.get("auxiliary_first", {}).get("seconds", 0.0) for t in train]
+        first = train[0].get("auxiliary_first")
+        cost = f"{windows:,}" + (f" (first {first['windows']:,})" if first else "")
+        return f"{np.mean(seconds) / 60:.1f}", cost
 
 
 def table(rows: list[Row], samples: int) -> str:

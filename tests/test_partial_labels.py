@@ -17,7 +17,7 @@ from araevent.training import (
     run_training,
 )
 from araevent.training.partial import annotation_mask, partial_label_loss
-from araevent.training.splits import Corpora, auxiliary_rows
+from araevent.training.splits import Corpora, auxiliary_rows, encode_split
 from tests.conftest import SAMPLE, tiny_trainer
 
 SCHEMA = LabelSchema()  # O, B-ACTOR, I-ACTOR, B-PLACE, I-PLACE, B-DATE, I-DATE, B-TRIGGER, ...
@@ -57,7 +57,7 @@ def test_annotates_must_name_labels_of_the_schema() -> None:
         annotation_mask(SCHEMA, ["PERS"])
 
 
-def _auxiliary(fraction: float) -> AuxiliaryCorpus:
+def _auxiliary(fraction: float | None) -> AuxiliaryCorpus:
     return AuxiliaryCorpus(
         path=str(SAMPLE / "test.jsonl"),
         annotates=["ACTOR", "PLACE"],
@@ -66,10 +66,13 @@ def _auxiliary(fraction: float) -> AuxiliaryCorpus:
     )
 
 
-@pytest.mark.parametrize(("fraction", "main", "drawn"), [(0.5, 40, 20), (1.0, 7, 7), (3.0, 10, 30)])
+@pytest.mark.parametrize(
+    ("fraction", "main", "drawn"), [(0.5, 40, 20), (1.0, 7, 7), (3.0, 10, 30), (None, 7, None)]
+)
 def test_the_share_of_auxiliary_windows_follows_fraction(
-    fraction: float, main: int, drawn: int
+    fraction: float | None, main: int, drawn: int | None
 ) -> None:
+    """None: every window of the corpus once, in order."""
     from araevent.modeling import build_tiny_model
 
     data = DataConfig(train=str(SAMPLE / "train.jsonl"), auxiliary=[_auxiliary(fraction)])
@@ -77,10 +80,13 @@ def test_the_share_of_auxiliary_windows_follows_fraction(
         data.load("train"), None, None, [(a, data.load_auxiliary(a)) for a in data.auxiliary]
     )
     _, tokenizer = build_tiny_model([d.text for d in corpora.train], SCHEMA, seed=0)
-    rows = auxiliary_rows(
-        corpora, tokenizer, SCHEMA, EncodingConfig(max_length=64, stride=16), main, 0
-    )
-    assert len(rows) == drawn
+    encoding = EncodingConfig(max_length=64, stride=16)
+    rows = auxiliary_rows(corpora, tokenizer, SCHEMA, encoding, main, 0)
+    if drawn is None:
+        every = encode_split(corpora.auxiliary[0][1].documents, tokenizer, SCHEMA, encoding).rows
+        assert [row["input_ids"] for row in rows] == [row["input_ids"] for row in every]
+    else:
+        assert len(rows) == drawn
     assert {row["annotated"] for row in rows} == {0b0011}  # ACTOR and PLACE
     labels = {t for row in rows for t in row["labels"]}
     assert labels <= {-100, 0, 1, 2, 3, 4}  # no DATE or TRIGGER tag was read

@@ -26,7 +26,8 @@ class AuxiliaryCorpus:
     ``annotates`` names the project labels this corpus marks (ANERcorp: ACTOR and PLACE); a
     token it leaves ``O`` is not taught to be outside the others (see
     :mod:`araevent.training.partial`). ``fraction``: its windows per epoch as a share of the
-    main training windows, drawn once with the run's seed (1.0: as many as the main corpus).
+    main training windows, drawn once with the run's seed (1.0: as many as the main corpus;
+    None: every window of the corpus once).
     """
 
     path: str
@@ -35,10 +36,11 @@ class AuxiliaryCorpus:
     label_map: str | None = None
     mode: Literal["strict", "lenient"] = "lenient"
     nested: bool = False
-    fraction: float = 1.0
+    fraction: float | None = 1.0
 
     def __post_init__(self) -> None:
-        check_number("data.auxiliary.fraction", self.fraction, above=0)
+        if self.fraction is not None:
+            check_number("data.auxiliary.fraction", self.fraction, above=0)
         if not self.annotates:
             raise ValueError(f"data.auxiliary {self.path}: annotates names no label")
 
@@ -106,7 +108,12 @@ class PseudoConfig:
 
 @dataclass
 class DataConfig:
-    """Where the splits are and how to read them. ``dev``/``test`` may be absent."""
+    """Where the splits are and how to read them. ``dev``/``test`` may be absent.
+
+    ``auxiliary_first_epochs``: None mixes the auxiliary corpora into every epoch of the main
+    training; a number trains that many epochs on them alone first, then on ``train`` alone
+    (sequential transfer, :mod:`araevent.training.sequential`).
+    """
 
     train: str
     dev: str | None = None
@@ -119,6 +126,7 @@ class DataConfig:
     scheme: str | None = None  # CoNLL tag scheme in any case; None: detected per file
     limit: int | None = None  # first N documents of each split, for smoke runs
     auxiliary: Sequence[AuxiliaryCorpus] = ()
+    auxiliary_first_epochs: float | None = None
     pseudo: PseudoConfig | None = None
 
     def __post_init__(self) -> None:
@@ -135,6 +143,10 @@ class DataConfig:
                     f"data.pseudo.require names labels outside data.labels: "
                     f"{', '.join(sorted(unknown))}"
                 )
+        if self.auxiliary_first_epochs is not None:
+            check_number("data.auxiliary_first_epochs", self.auxiliary_first_epochs, above=0)
+            if not self.auxiliary:
+                raise ValueError("data.auxiliary_first_epochs is set but data.auxiliary is empty")
         if self.limit is not None:
             check_number("data.limit", self.limit, at_least=1, integer=True)
         if self.scheme is not None:

@@ -21,6 +21,7 @@ from araevent.training.outputs import (
     write_reports,
 )
 from araevent.training.pseudo import draw_unlabelled, pseudo_rows
+from araevent.training.sequential import auxiliary_stage
 from araevent.training.splits import (
     auxiliary_rows,
     encode_splits,
@@ -61,9 +62,12 @@ def run_training(
     )
     pseudo = pseudo_rows(unlabelled, tokenizer, schema, encoding)
     del unlabelled  # the teacher's weights are not needed while the student trains
-    rows = training_rows(train_split, [*extra, *pseudo], schema)
 
     output_dir.mkdir(parents=True, exist_ok=True)
+    net, extra, first = auxiliary_stage(
+        data, net, tokenizer, extra, schema, trainer, output_dir, resumed=checkpoint is not None
+    )
+    rows = training_rows(train_split, [*extra, *pseudo], schema)
     fitted = fit(net, tokenizer, rows, dev_split, schema, trainer, output_dir, checkpoint)
     model_dir = output_dir / "model"
     if not save_model_folder(fitted, model_dir, data, model, encoding, corpora):
@@ -71,6 +75,8 @@ def run_training(
     metrics = {
         "train": training_metrics(fitted, train_split, rows, fitted.model.device, len(pseudo))
     }
+    if first is not None:
+        metrics["train"]["auxiliary_first"] = first
     evaluations = evaluate_splits(
         fitted, tokenizer, corpora, data, model, encoding, trainer, evaluation, output_dir
     )

@@ -132,13 +132,18 @@ def auxiliary_rows(
 ) -> list[dict[str, Any]]:
     """Windows of the auxiliary corpora, each with the bit mask of the labels its corpus
     annotates; ``fraction`` of ``main_windows`` from each, drawn once with ``seed`` (with
-    repetition only when a corpus has fewer windows than asked for)."""
+    repetition only when a corpus has fewer windows than asked for), or all of them in their
+    order when ``fraction`` is None."""
     rng = np.random.default_rng(seed)
     rows: list[dict[str, Any]] = []
     for corpus, documents in corpora.auxiliary:
         split = encode_split(documents, tokenizer, schema, config)
-        wanted = max(1, round(corpus.fraction * main_windows))
-        picked = rng.choice(len(split.rows), wanted, replace=wanted > len(split.rows))
+        if corpus.fraction is None:
+            wanted = len(split.rows)
+            picked = np.arange(wanted)
+        else:
+            wanted = max(1, round(corpus.fraction * main_windows))
+            picked = rng.choice(len(split.rows), wanted, replace=wanted > len(split.rows))
         mask = annotation_mask(schema, corpus.annotates)
         rows.extend({**split.rows[i], "annotated": mask} for i in picked.tolist())
         log.info(

@@ -1,0 +1,80 @@
+"""Sequential transfer: the auxiliary corpora alone first, then the main corpus alone."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from araevent.features import EncodingConfig
+from araevent.modeling import load_tokenizer
+from araevent.training import DataConfig, ModelConfig, encode_split, run_training
+from araevent.training.sequential import STAGE_FOLDER, auxiliary_stage
+from tests.conftest import SAMPLE, tiny_trainer
+
+AUXILIARY = {
+    "path": str(SAMPLE / "test.jsonl"),
+    "annotates": ["ACTOR", "PLACE"],
+    "label_map": "ACTOR=ACTOR,PLACE=PLACE,DATE=,TRIGGER=",
+    "fraction": None,
+}
+
+
+def _data(**options: object) -> DataConfig:
+    return DataConfig(
+        train=str(SAMPLE / "train.jsonl"),
+        dev=str(SAMPLE / "dev.jsonl"),
+        limit=4,
+        auxiliary=[AUXILIARY],
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_a_first_fit_on_the_auxiliary_corpus_comes_before_train_alone(tmp_path: Path) -> None:
+    trainer = tiny_trainer(2)
+    result = run_training(
+        _data(auxiliary_first_epochs=1),
+        ModelConfig(),
+        EncodingConfig(max_length=64, stride=16),
+        trainer,
+        tmp_path,
+    )
+    train = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["train"]
+    first = train["auxiliary_first"]
+    data = _data()
+    windows = encode_split(
+        data.load_auxiliary(data.auxiliary[0]).documents,
+        load_tokenizer(str(result.model_dir)),
+        data.schema,
+        EncodingConfig(max_length=64, stride=16),
+    ).rows
+    assert first["epochs"] == 1 and first["windows"] == len(windows)  # each window once
+    assert first["steps"] == math.ceil(len(windows) / trainer.batch_size)
+    assert math.isfinite(first["loss"]) and first["seconds"] > 0
+    assert train["auxiliary_windows"] == 0  # the main fit saw train alone
+    assert not (tmp_path / STAGE_FOLDER).exists()  # the first fit's checkpoints are gone
+    assert "dev" in result.evaluations
+
+
+def test_without_the_setting_auxiliary_rows_are_left_to_the_main_fit(tmp_path: Path) -> None:
+    rows = [{"input_ids": [1, 2]}]
+    net = object()
+    kept = auxiliary_stage(
+        _data(), net, None, rows, _data().schema, tiny_trainer(1), tmp_path, resumed=False
+    )
+    assert kept == (net, rows, None)
+
+
+def test_a_resumed_run_does_not_fit_the_auxiliary_corpus_again(tmp_path: Path) -> None:
+    net = object()
+    data = _data(auxiliary_first_epochs=2)
+    rows = [{"input_ids": [1, 2]}]
+    kept = auxiliary_stage(
+        data, net, None, rows, data.schema, tiny_trainer(1), tmp_path, resumed=True
+    )
+    assert kept == (net, [], None)
+
+
+def test_a_first_fit_needs_an_auxiliary_corpus() -> None:
+    with pytest.raises(ValueError, match=r"data\.auxiliary is empty"):
+        DataConfig(train=str(SAMPLE / "train.jsonl"), auxiliary_first_epochs=1)
