@@ -29,7 +29,7 @@ import random
 import shutil
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -200,12 +200,13 @@ def run_loop(args: argparse.Namespace) -> None:
         raise ValueError(f"--until {args.until}: the pool holds {len(sim.pool)} documents")
     for seed in args.seeds:
         start = random.Random(seed).sample(sim.order, args.start)
-        first: tuple[Path, dict[str, Any]] | None = None
+        first = next((r for r in results.rounds if _is_start(r, seed, args.start)), None)
         for strategy in args.strategies:
             curve = results.curve(seed, strategy)
-            if not curve:
-                first = first or sim.train(seed, "start", start)
-                curve = [sim.point(seed, strategy, start, *first)]
+            if not curve:  # the start round, trained once for every strategy
+                if first is None:
+                    first = sim.point(seed, strategy, start, *sim.train(seed, "start", start))
+                curve = [replace(first, strategy=strategy)]
                 results.add(curve[0])
                 report(curve[0])
             last = curve[-1]
@@ -217,11 +218,15 @@ def run_loop(args: argparse.Namespace) -> None:
                 picks = sim.next_batch(model, last.annotated, strategy, k, seed + last.documents)
                 annotated = [*last.annotated, *picks]
                 run, metrics = sim.train(seed, strategy, annotated)
-                if "-start-" not in last.run:  # the start model serves every strategy
+                if not _is_start(last, seed, args.start):  # it serves every strategy
                     shutil.rmtree(model)
                 last = sim.point(seed, strategy, annotated, run, metrics)
                 results.add(last)
                 report(last)
+
+
+def _is_start(point: Round, seed: int, size: int) -> bool:
+    return Path(point.run).name == f"s{seed}-start-{size}"
 
 
 def report(point: Round) -> None:
