@@ -237,3 +237,22 @@ def test_select_refuses_a_missing_input_before_loading_the_model(
     assert main([*args, "--k", "2", "-o", str(tmp_path / "t.json")]) == 1
     err = capsys.readouterr().err
     assert err == f"error: {tmp_path / 'x.txt'}: no such file\n"
+
+
+def test_tasks_of_an_earlier_selection_are_excluded_before_they_are_annotated(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second round of ``select`` while the first round's tasks (predictions, no
+    annotations yet) are with the annotators must not pick them again."""
+    sample = load(Path(__file__).parents[1] / "data" / "sample" / "train.jsonl")
+    lines = list(dict.fromkeys(line for d in sample for line in d.text.splitlines() if line))
+    source = write(tmp_path / "raw.txt", "\n".join(lines[:12]) + "\n")
+    model = str(tiny_run.model_dir)
+    args = ["select", "--model", model, "--from", str(source), "--k", "3", "--no-progress"]
+    first, second = tmp_path / "round1.json", tmp_path / "round2.json"
+    assert main([*args, "-o", str(first)]) == 0
+    assert main([*args, "-o", str(second), "--exclude", str(first)]) == 0
+    err = capsys.readouterr().err
+    assert f"{first}: 3 texts excluded (3 tasks not annotated yet)" in err
+    texts = [{t["data"]["text"] for t in json.loads(f.read_text("utf-8"))} for f in (first, second)]
+    assert len(texts[1]) == 3 and not texts[0] & texts[1]

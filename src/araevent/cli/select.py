@@ -122,18 +122,27 @@ def _check_options(args: argparse.Namespace) -> None:
 
 
 def _exclusions(files: list[str]) -> Exclusions:
-    """The texts of the annotated ``files``, read leniently: a span problem in an annotated
-    file must not hide its text from the exclusion."""
-    from araevent.io import load
-
+    """The texts of the annotated ``files``, each file summed up in one line on stderr."""
     exclusions = Exclusions()
     for name in files:
-        corpus = load(name, mode="lenient")
-        for line in corpus.report.lines():  # e.g. tasks not annotated yet: not excluded
-            print(f"{name}: {line}", file=sys.stderr)
-        for document in corpus:
-            exclusions.add(document.text)
+        texts, note = _taken_texts(name)
+        for text in texts:
+            exclusions.add(text)
+        print(f"{name}: {len(texts)} texts excluded{note}", file=sys.stderr)
     return exclusions
+
+
+def _taken_texts(name: str) -> tuple[list[str], str]:
+    """Every text of an annotated file, read leniently (a span problem must not hide a text
+    from the exclusion), and, for Label Studio, also the tasks not annotated yet: a file of
+    tasks from an earlier ``select`` holds documents already with the annotators."""
+    from araevent.io import detect_format, load
+    from araevent.io.labelstudio import task_texts
+
+    if name != "-" and detect_format(name) == "labelstudio":
+        texts, pending = task_texts(name)
+        return texts, f" ({pending} tasks not annotated yet)" if pending else ""
+    return [document.text for document in load(name, mode="lenient")], ""
 
 
 def _select(args: argparse.Namespace, predictor: Predictor, exclusions: Exclusions) -> Selection:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from araevent.data.document import Document
-from araevent.errors import DataFormatError
+from araevent.errors import DataFormatError, LoadReport
 from araevent.io.builder import DocumentBuilder, RawSpan
 from araevent.io.files import read_text
 
@@ -39,18 +39,36 @@ TASK_SCORE: Final = "task_score"
 def read_labelstudio(
     path: str | Path, builder: DocumentBuilder, text_key: str = "text"
 ) -> Iterator[Document]:
+    for position, task in enumerate(_tasks(path, builder.strict, builder.report)):
+        document = _task_to_document(task, position, builder, text_key)
+        if document is not None:
+            yield document
+
+
+def task_texts(path: str | Path, text_key: str = "text") -> tuple[list[str], int]:
+    """``data.text`` of every task of a Label Studio file, annotated or not, and how many had
+    no annotation: a task sent to annotators is taken, whether or not its gold exists yet."""
+    texts: list[str] = []
+    pending = 0
+    for task in _tasks(path, strict=True):
+        data = task.get("data") if isinstance(task, dict) else None
+        text = data.get(text_key) if isinstance(data, dict) else None
+        if isinstance(text, str):
+            texts.append(text)
+            pending += not any(not a.get("was_cancelled") for a in task.get("annotations", []))
+    return texts, pending
+
+
+def _tasks(path: str | Path, strict: bool, report: LoadReport | None = None) -> list[Any]:
     try:
-        tasks = json.loads(read_text(path, strict=builder.strict, report=builder.report))
+        tasks = json.loads(read_text(path, strict=strict, report=report))
     except json.JSONDecodeError as exc:
         raise DataFormatError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from None
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list):
         raise DataFormatError("a Label Studio export must hold a list of tasks", path=path)
-    for position, task in enumerate(tasks):
-        document = _task_to_document(task, position, builder, text_key)
-        if document is not None:
-            yield document
+    return tasks
 
 
 def _task_to_document(
