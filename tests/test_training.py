@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
+from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from araevent import Document, Span
@@ -44,6 +45,8 @@ def test_every_config_group_option_composes() -> None:
             "anercorp-small-encoder",
             "news-small-encoder",
             "news-small-encoder-anercorp",
+            "news-small-encoder-anercorp-first",
+            "news-small-encoder-anercorp-own-head",
             "news-small-encoder-distill",
         ],
         "model": [
@@ -72,6 +75,11 @@ def test_every_config_group_option_composes() -> None:
     cfg = compose_train(["experiment=news-small-encoder", "output_dir=x"])
     assert cfg.model.name.endswith("araevent-small-encoder")
     assert cfg.trainer.device == "cuda"
+    for recipe in expected["experiment"]:  # every recipe is plain objects without hydra
+        overrides = [f"experiment={recipe}", "output_dir=x", "data.pseudo.teacher=[t]"]
+        cfg = compose_train(overrides if "distill" in recipe else overrides[:2])
+        for node in ("data", "model", "encoding", "trainer"):
+            assert type(instantiate(cfg[node], _convert_="all")).__module__.startswith("araevent.")
 
 
 def test_tiny_model_overfits_eight_sample_documents(

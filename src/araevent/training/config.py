@@ -27,7 +27,9 @@ class AuxiliaryCorpus:
     token it leaves ``O`` is not taught to be outside the others (see
     :mod:`araevent.training.partial`). ``fraction``: its windows per epoch as a share of the
     main training windows, drawn once with the run's seed (1.0: as many as the main corpus;
-    None: every window of the corpus once).
+    None: every window of the corpus once). ``head``: ``shared`` trains the main classifier on
+    its windows; ``own`` gives it a classifier of its own on the shared encoder, dropped before
+    the model is saved (:mod:`araevent.training.heads`).
     """
 
     path: str
@@ -37,8 +39,13 @@ class AuxiliaryCorpus:
     mode: Literal["strict", "lenient"] = "lenient"
     nested: bool = False
     fraction: float | None = 1.0
+    head: Literal["shared", "own"] = "shared"
 
     def __post_init__(self) -> None:
+        if self.head not in ("shared", "own"):
+            raise ValueError(
+                f"data.auxiliary {self.path}: head is shared or own, not {self.head!r}"
+            )
         if self.fraction is not None:
             check_number("data.auxiliary.fraction", self.fraction, above=0)
         if not self.annotates:

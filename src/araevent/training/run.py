@@ -12,6 +12,7 @@ from araevent.evaluation.harness import EvaluationConfig
 from araevent.export import export_model
 from araevent.features import EncodingConfig
 from araevent.training.config import DataConfig, ModelConfig, TrainerConfig
+from araevent.training.heads import add_heads, own_head_count, remove_heads
 from araevent.training.model import check_fit, resume_checkpoint, starting_model
 from araevent.training.outputs import (
     TrainResult,
@@ -56,6 +57,7 @@ def run_training(
     texts = [d.text for d in corpora.train]
     net, tokenizer = starting_model(model, schema, encoding, texts, trainer.seed, checkpoint)
     check_fit(net, tokenizer, model, encoding, trainer)
+    net = add_heads(net, own_head_count(data))
     train_split, dev_split = encode_splits(corpora, tokenizer, schema, encoding)
     extra = auxiliary_rows(
         corpora, tokenizer, schema, encoding, len(train_split.rows), trainer.seed
@@ -69,6 +71,7 @@ def run_training(
     )
     rows = training_rows(train_split, [*extra, *pseudo], schema)
     fitted = fit(net, tokenizer, rows, dev_split, schema, trainer, output_dir, checkpoint)
+    remove_heads(fitted.model)  # the exported model is the main model alone
     model_dir = output_dir / "model"
     if not save_model_folder(fitted, model_dir, data, model, encoding, corpora):
         return TrainResult(output_dir, model_dir)  # another process of a distributed run

@@ -136,7 +136,12 @@ def auxiliary_rows(
     order when ``fraction`` is None."""
     rng = np.random.default_rng(seed)
     rows: list[dict[str, Any]] = []
+    own_heads = 0
     for corpus, documents in corpora.auxiliary:
+        columns: dict[str, Any] = {"annotated": annotation_mask(schema, corpus.annotates)}
+        if corpus.head == "own":  # the k-th corpus with a head of its own trains head k
+            own_heads += 1
+            columns["head"] = own_heads
         split = encode_split(documents, tokenizer, schema, config)
         if corpus.fraction is None:
             wanted = len(split.rows)
@@ -144,8 +149,7 @@ def auxiliary_rows(
         else:
             wanted = max(1, round(corpus.fraction * main_windows))
             picked = rng.choice(len(split.rows), wanted, replace=wanted > len(split.rows))
-        mask = annotation_mask(schema, corpus.annotates)
-        rows.extend({**split.rows[i], "annotated": mask} for i in picked.tolist())
+        rows.extend({**split.rows[i], **columns} for i in picked.tolist())
         log.info(
             "auxiliary %s: %d documents, %d windows, %d drawn for each epoch (annotates %s)",
             corpus.path,
@@ -162,14 +166,16 @@ def training_rows(
 ) -> Sequence[dict[str, Any]]:
     """The rows of an epoch: the main corpus's windows, then the auxiliary and pseudo-labelled
     ones. Rows in one dataset need the same columns, so when any row has one of the loss's
-    extra columns (``annotated`` labels, ``soft`` targets, a ``weight``), every row gets it,
-    with the value that means gold: all labels, no soft targets, weight 1."""
+    extra columns (``annotated`` labels, ``soft`` targets, a ``weight``, a ``head``), every row
+    gets it, with the value that means gold: all labels, no soft targets, weight 1, the main
+    head."""
     if not extra:
         return train.rows
     gold: dict[str, Any] = {
         "annotated": annotation_mask(schema, schema.labels),
         "soft": [],
         "weight": 1.0,
+        "head": 0,
     }
     columns = {key for row in extra for key in gold if key in row}
     defaults = {key: value for key, value in gold.items() if key in columns}

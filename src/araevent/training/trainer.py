@@ -22,6 +22,7 @@ from araevent.decoding import SpanDecoder
 from araevent.evaluation.spans import score_spans
 from araevent.training.config import TrainerConfig
 from araevent.training.console import StopNote, console_callbacks
+from araevent.training.heads import routed_forward
 from araevent.training.losses import mixed_loss
 from araevent.training.splits import EncodedSplit, decode_split, to_dataset
 
@@ -197,8 +198,8 @@ class SoftTargetCollator:
         return batch
 
 
-# the columns mixed_loss reads beside the model's own inputs
-LOSS_COLUMNS = ("annotated", "soft", "weight")
+# the columns mixed_loss (and, for ``head``, routed_forward) read beside the model's inputs
+LOSS_COLUMNS = ("annotated", "soft", "weight", "head")
 
 
 def span_trainer_class() -> type:
@@ -231,8 +232,13 @@ def span_trainer_class() -> type:
         def _mixed_loss(self, model: Any, inputs: Any, return_outputs: bool) -> Any:
             extra = {c: inputs.pop(c) for c in LOSS_COLUMNS if c in inputs}
             labels = inputs.pop("labels")
-            outputs = model(**inputs)
-            loss = mixed_loss(outputs.logits, labels, **extra)
+            head = extra.pop("head", None)
+            if head is None:
+                outputs = model(**inputs)
+                logits = outputs.logits
+            else:
+                outputs, logits = routed_forward(model, inputs, head)
+            loss = mixed_loss(logits, labels, **extra)
             return (loss, outputs) if return_outputs else loss
 
         def compute_loss(
