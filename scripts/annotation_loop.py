@@ -37,6 +37,7 @@ import numpy as np
 
 log = logging.getLogger("annotation_loop")
 LABELS = ("ACTOR", "PLACE", "DATE", "TRIGGER")
+MEASURES = ("documents", "words")
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "src" / "araevent" / "configs"
 
 
@@ -249,17 +250,28 @@ def curves(results: Results) -> dict[str, dict[int, list[Round]]]:
     return out
 
 
-def documents_to_reach(target: float, points: dict[int, list[Round]]) -> float | None:
-    """Documents a curve needs (linear between its means) to reach ``target``; None beyond it."""
+def amount_to_reach(
+    target: float, points: dict[int, list[Round]], measure: str = "documents"
+) -> float | None:
+    """Documents (or words) a curve needs to reach ``target``, linear between its means;
+    None beyond its last point."""
     sizes = sorted(points)
+    amounts = [_amount(points[n], measure) for n in sizes]
     means = [float(np.mean([r.f1 for r in points[n]])) for n in sizes]
-    for i, (n, f1) in enumerate(zip(sizes, means, strict=True)):
+    for i, (amount, f1) in enumerate(zip(amounts, means, strict=True)):
         if f1 >= target:
             if i == 0:
-                return float(n)
-            n0, f0 = sizes[i - 1], means[i - 1]
-            return n0 + (n - n0) * (target - f0) / (f1 - f0)
+                return amount
+            a0, f0 = amounts[i - 1], means[i - 1]
+            return a0 + (amount - a0) * (target - f0) / (f1 - f0)
     return None
+
+
+def _amount(rounds: list[Round], measure: str) -> float:
+    """Documents or mean words annotated at one point of a curve."""
+    if measure == "documents":
+        return float(rounds[0].documents)
+    return float(np.mean([r.words for r in rounds]))
 
 
 def table(results: Results, baseline: str = "random") -> str:
@@ -273,7 +285,7 @@ def table(results: Results, baseline: str = "random") -> str:
         seeds = max(len(rounds) for rounds in by[s].values())
         head += [f"{s} F1 ({seeds} seeds)", "sd", "words"]
     if compare:
-        head.append(f"{baseline} documents to reach {strategies[0]}")
+        head += [f"{baseline} {m} to reach {strategies[0]}" for m in ("documents", "words")]
     lines = ["| " + " | ".join(head) + " |", "|---:|" + "---:|" * (len(head) - 1)]
     for n in sorted({n for points in by.values() for n in points}):
         cells = [str(n)]
@@ -283,20 +295,21 @@ def table(results: Results, baseline: str = "random") -> str:
             sd = f"{np.std(f1, ddof=1):.3f}" if len(f1) > 1 else ""
             cells += [f"{np.mean(f1):.3f}", sd, f"{np.mean(words):,.0f}"] if f1 else ["", "", ""]
         if compare:
-            cells.append(_reach(n, by[strategies[0]].get(n), by[baseline]))
+            cells += [_reach(by[strategies[0]].get(n), by[baseline], m) for m in MEASURES]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def _reach(n: int, rounds: list[Round] | None, baseline: dict[int, list[Round]]) -> str:
-    """What random needs for the mean of ``rounds`` (at ``n`` documents): ``≤ start`` when its
-    first point already does better, ``> last`` when none of its points gets there."""
+def _reach(rounds: list[Round] | None, baseline: dict[int, list[Round]], measure: str) -> str:
+    """What random needs for the mean of ``rounds``: ``≤ first`` when its first point already
+    does better, ``> last`` when none of its points gets there."""
     if not rounds:
         return ""
-    reach = documents_to_reach(float(np.mean([r.f1 for r in rounds])), baseline)
+    reach = amount_to_reach(float(np.mean([r.f1 for r in rounds])), baseline, measure)
+    first, last = (_amount(baseline[n], measure) for n in (min(baseline), max(baseline)))
     if reach is None:
-        return f"> {max(baseline)}"
-    return f"≤ {reach:.0f}" if reach == min(baseline) < n else f"{reach:.0f}"
+        return f"> {last:,.0f}"
+    return f"≤ {reach:,.0f}" if reach == first < _amount(rounds, measure) else f"{reach:,.0f}"
 
 
 def per_label(results: Results) -> str:
@@ -310,30 +323,35 @@ def per_label(results: Results) -> str:
 
 
 def plot(results: Results, path: Path, reference: float | None) -> None:
-    """Mean dev F1 against documents annotated, a band of one sd over seeds per strategy."""
+    """Mean dev F1 against documents annotated and against words annotated (what annotators
+    spend time on: a strategy that picks short documents looks cheaper per document than it
+    is), a band of one sd over seeds per strategy."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.0), sharey=True)
     for strategy, points in curves(results).items():
         sizes = sorted(points)
         f1 = [np.array([r.f1 for r in points[n]]) for n in sizes]
+        words = [_amount(points[n], "words") for n in sizes]
         mean = np.array([x.mean() for x in f1])
         sd = np.array([x.std(ddof=1) if x.size > 1 else 0.0 for x in f1])
-        seeds = max(x.size for x in f1)
-        ax.plot(sizes, mean, marker="o", label=f"{strategy} ({seeds} seeds)")
-        ax.fill_between(sizes, mean - sd, mean + sd, alpha=0.2)
-    if reference is not None:
-        ax.axhline(reference, color="grey", linestyle="--", label="every training document")
-    ax.set_xlabel("documents annotated")
-    ax.set_ylabel("dev strict micro F1")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+        label = f"{strategy} ({max(x.size for x in f1)} seeds)"
+        for ax, xs in zip(axes, (sizes, words), strict=True):
+            ax.plot(xs, mean, marker="o", label=label)
+            ax.fill_between(xs, mean - sd, mean + sd, alpha=0.2)
+    for ax, name in zip(axes, ("documents annotated", "words annotated"), strict=True):
+        if reference is not None:
+            ax.axhline(reference, color="grey", linestyle="--", label="every training document")
+        ax.set_xlabel(name)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("dev strict micro F1")
+    axes[0].legend(loc="lower right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
 
 

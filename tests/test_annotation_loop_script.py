@@ -52,13 +52,16 @@ def test_curves_grow_by_batches_of_new_documents_and_resume(
 
 
 def test_random_documents_needed_for_a_score_are_read_between_its_points() -> None:
-    def rounds(f1: float) -> list:
-        return [loop.Round(1, "random", 0, 0, [], f1, {}, 0.0, "")]
+    def rounds(documents: int, f1: float, words: int) -> list:
+        return [loop.Round(1, "random", documents, words, [], f1, {}, 0.0, "")]
 
-    curve = {20: rounds(0.5), 40: rounds(0.6), 60: rounds(0.7)}
-    assert loop.documents_to_reach(0.65, curve) == pytest.approx(50)
-    assert loop.documents_to_reach(0.45, curve) == 20
-    assert loop.documents_to_reach(0.8, curve) is None
+    curve = {
+        n: rounds(n, f1, w) for n, f1, w in [(20, 0.5, 1000), (40, 0.6, 2000), (60, 0.7, 4000)]
+    }
+    assert loop.amount_to_reach(0.65, curve) == pytest.approx(50)
+    assert loop.amount_to_reach(0.65, curve, "words") == pytest.approx(3000)
+    assert loop.amount_to_reach(0.45, curve) == 20
+    assert loop.amount_to_reach(0.8, curve) is None
 
 
 def test_a_report_without_results_is_an_error(
