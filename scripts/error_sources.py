@@ -1,0 +1,129 @@
+"""Where the errors of trained models come from: the error kinds per label, and, for spans
+missed or predicted spuriously, whether the training data had taught them.
+
+For each missed gold span (and each spurious prediction) the script looks its exact string up
+in the training documents: how often it occurs there as a whole-word string, and how many of
+those occurrences are annotated with the label. A missed span whose string never carries the
+label in training is a gap in what the training data covers; one whose string does, only at a
+fraction of its occurrences, points at inconsistent annotation, which no model can learn past.
+Errors are those of the evaluation harness's alignment (:mod:`araevent.evaluation.matching`),
+averaged over the runs given (their ``dev/predictions.jsonl``).
+
+    python scripts/error_sources.py models/bench/news-w64-s42 models/bench/news-w64-s1 \\
+        models/bench/news-w64-s2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from araevent.data.document import Document
+from araevent.evaluation.matching import ERROR_KINDS, align, pair_documents
+from araevent.io import load
+
+SHARED = Path(os.environ.get("ARAEVENT_SHARED", "../shared"))
+NEWS = SHARED / "data" / "araevent-news"
+UNTAUGHT = ("missed", "spurious")
+
+
+class TrainingUse:
+    """How the training documents annotate a string: occurrences, and those with each label."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self.text = "\n".join(d.text for d in documents)
+        self.labelled = Counter(
+            (d.text[s.start : s.end], s.label) for d in documents for s in d.spans
+        )
+        self._occurrences: dict[str, int] = {}
+
+    def occurrences(self, string: str) -> int:
+        if string not in self._occurrences:
+            pattern = r"(?<!\w)" + re.escape(string) + r"(?!\w)"
+            self._occurrences[string] = len(re.findall(pattern, self.text))
+        return self._occurrences[string]
+
+
+def errors(gold: Sequence[Document], predicted: Sequence[Document]) -> list[tuple[str, str, str]]:
+    """(label, kind, string) of every error: the gold span's label and string, the
+    prediction's for a spurious one."""
+    out = []
+    for gold_doc, pred_doc in pair_documents(gold, predicted):
+        for pair in align(gold_doc.spans, pred_doc.spans):
+            if pair.kind == "correct":
+                continue
+            span = pair.gold if pair.gold is not None else pair.predicted
+            assert span is not None
+            out.append((span.label, pair.kind, gold_doc.text[span.start : span.end]))
+    return out
+
+
+def kind_table(found: list[tuple[str, str, str]], labels: list[str], runs: int) -> str:
+    counts = Counter((label, kind) for label, kind, _ in found)
+    head = ["label", *ERROR_KINDS]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * len(ERROR_KINDS)]
+    for label in labels:
+        cells = [f"{counts[label, kind] / runs:.1f}" for kind in ERROR_KINDS]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def coverage_table(
+    found: list[tuple[str, str, str]], labels: list[str], use: TrainingUse, runs: int
+) -> str:
+    head = [
+        "label",
+        "error",
+        "per run",
+        "never this label in train",
+        "in train: share of its occurrences with this label",
+        "most frequent",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|---|---|---:|---:|---:|---|"]
+    for label in labels:
+        for kind in UNTAUGHT:
+            strings = [s for lab, k, s in found if lab == label and k == kind]
+            if not strings:
+                continue
+            never = sum(use.labelled[s, label] == 0 for s in strings) / len(strings)
+            seen = [s for s in strings if use.occurrences(s)]
+            agree = [use.labelled[s, label] / use.occurrences(s) for s in seen]
+            share = f"{sum(agree) / len(agree):.2f} ({len(seen)} spans)" if agree else ""
+            common = ", ".join(f"`{s}`" for s, _ in Counter(strings).most_common(6))
+            cells = [label, kind, f"{len(strings) / runs:.1f}", f"{never:.2f}", share, common]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="training run folders")
+    parser.add_argument("--train", type=Path, default=NEWS / "train.jsonl")
+    parser.add_argument("--gold", type=Path, default=NEWS / "dev.jsonl")
+    parser.add_argument("--split", default="dev", help="the runs' evaluation folder")
+    args = parser.parse_args(argv)
+    try:
+        gold = list(load(args.gold))
+        use = TrainingUse(list(load(args.train)))
+        found = []
+        for run in args.runs:
+            found += errors(gold, list(load(run / args.split / "predictions.jsonl")))
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    labels = sorted({label for label, _, _ in found})
+    print("python scripts/error_sources.py " + " ".join(sys.argv[1:] if argv is None else argv))
+    print(f"\nerrors per run, by kind ({len(args.runs)} runs)\n")
+    print(kind_table(found, labels, len(args.runs)))
+    print("\nmissed and spurious spans against the training annotations\n")
+    print(coverage_table(found, labels, use, len(args.runs)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
