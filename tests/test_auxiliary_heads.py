@@ -34,7 +34,7 @@ def test_each_row_is_scored_by_the_head_it_trains() -> None:
     torch.nn.init.zeros_(extra.weight)
     torch.nn.init.constant_(extra.bias, 7.0)
     main = net(**inputs).logits
-    _, logits = routed_forward(net, inputs, torch.tensor([0, 1]))
+    logits = routed_forward(net, inputs, torch.tensor([0, 1])).logits
     assert torch.equal(logits[0], main[0])
     assert torch.equal(logits[1], torch.full_like(main[1], 7.0))
 
@@ -43,7 +43,7 @@ def test_windows_of_an_own_head_corpus_do_not_train_the_main_classifier() -> Non
     net, inputs = _batch()
     add_heads(net, 1)
     labels = torch.zeros_like(inputs["input_ids"])
-    _, logits = routed_forward(net, inputs, torch.tensor([1, 1]))
+    logits = routed_forward(net, inputs, torch.tensor([1, 1])).logits
     mixed_loss(logits, labels).backward()
     extra = getattr(net, HEADS)[0]
     assert net.classifier.weight.grad is None or not net.classifier.weight.grad.any()

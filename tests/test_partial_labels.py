@@ -115,3 +115,37 @@ def test_a_run_with_an_auxiliary_corpus_trains_and_counts_its_windows(tmp_path: 
     assert train["auxiliary_windows"] == train["windows"] > 0
     assert math.isfinite(train["loss"])
     assert "dev" in result.evaluations
+
+
+def test_a_mixed_micro_batch_counts_once_per_accumulated_batch(tmp_path: Path) -> None:
+    """With gradient accumulation the Trainer does not divide a loss it believes scaled by the
+    batch's token count; the mixed loss, a micro-batch mean, is divided by the steps itself."""
+    from transformers import TrainingArguments
+
+    from araevent.modeling import build_tiny_model
+    from araevent.training.trainer import span_trainer_class
+
+    texts = ["قصفت الطائرات التركية مواقع في الرقة", "أعلنت وزارة الدفاع السورية"]
+    net, tokenizer = build_tiny_model(texts, SCHEMA, seed=0)
+    batch = dict(tokenizer(texts, padding=True, return_tensors="pt"))
+    mask = annotation_mask(SCHEMA, ["ACTOR", "PLACE"])
+    inputs = {
+        **batch,
+        "labels": torch.zeros_like(batch["input_ids"]),
+        "annotated": torch.tensor([mask, mask]),
+    }
+
+    def loss(steps: int) -> float:
+        args = TrainingArguments(
+            output_dir=str(tmp_path),
+            gradient_accumulation_steps=steps,
+            use_cpu=True,
+            report_to="none",
+        )
+        trainer = span_trainer_class()(model=net, args=args)
+        assert trainer.model_accepts_loss_kwargs  # the case where the Trainer does not divide
+        net.train()
+        torch.manual_seed(0)  # the same dropout both times
+        return trainer.compute_loss(net, dict(inputs), num_items_in_batch=torch.tensor(9)).item()
+
+    assert loss(2) == pytest.approx(loss(1) / 2)

@@ -21,6 +21,7 @@ HEADS: Final = "araevent_auxiliary_heads"
 
 
 def own_head_count(data: DataConfig) -> int:
+    """Extra heads a run needs: one per auxiliary corpus with ``head: own``."""
     return sum(corpus.head == "own" for corpus in data.auxiliary)
 
 
@@ -43,24 +44,39 @@ def add_heads(net: Any, count: int) -> Any:
 
 def remove_heads(net: Any) -> None:
     """Drop the extra heads (before saving: the exported model is the main model alone)."""
-    if HEADS in net._modules:
-        del net._modules[HEADS]
+    if hasattr(net, HEADS):
+        delattr(net, HEADS)
 
 
-def routed_forward(model: Any, inputs: dict[str, Any], head: Any) -> tuple[Any, Any]:
-    """The model's outputs and, per row, the logits of the head that row trains: ``head``
-    ``[batch]`` (0: the main classifier, k: the k-th extra head). Every head scores every row
-    (a linear layer costs nothing next to the encoder), so each takes part in every step."""
+def routed_forward(model: Any, inputs: dict[str, Any], head: Any) -> Any:
+    """The model's outputs with, in each row, the logits of the head that row trains: ``head``
+    ``[batch]`` (0: the main classifier, k: the k-th extra head).
+
+    The routing is a forward hook on the classifier, so that the extra heads run inside the
+    model's forward: under autocast like the rest, and seen by DistributedDataParallel as part
+    of the step (outside it, DDP reports their gradients as unexpected). Every head scores
+    every row (a linear layer costs nothing next to the encoder)."""
     import torch
 
     inner = getattr(model, "module", model)  # under DistributedDataParallel
-    seen: list[Any] = []
-    hook = inner.classifier.register_forward_pre_hook(lambda _, args: seen.append(args[0]))
+    extra = getattr(inner, HEADS)
+    calls = 0
+
+    def route(_: Any, args: tuple[Any, ...], main: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        every = torch.stack([main, *(h(args[0]) for h in extra)])  # [heads, batch, ...]
+        index = head.to(device=every.device, dtype=torch.long)
+        return every[index, torch.arange(index.shape[0], device=every.device)]
+
+    hook = inner.classifier.register_forward_hook(route)
     try:
         outputs = model(**inputs)
     finally:
         hook.remove()
-    extra = getattr(inner, HEADS)
-    every = torch.stack([outputs.logits, *(h(seen[0]) for h in extra)])  # [heads, batch, ...]
-    head = head.to(device=every.device, dtype=torch.long)
-    return outputs, every[head, torch.arange(head.shape[0], device=every.device)]
+    if calls != 1:
+        raise RuntimeError(
+            f"head: own needs the classifier called once a forward pass, not {calls} times "
+            f"({type(inner).__name__})"
+        )
+    return outputs

@@ -233,12 +233,8 @@ def span_trainer_class() -> type:
             extra = {c: inputs.pop(c) for c in LOSS_COLUMNS if c in inputs}
             labels = inputs.pop("labels")
             head = extra.pop("head", None)
-            if head is None:
-                outputs = model(**inputs)
-                logits = outputs.logits
-            else:
-                outputs, logits = routed_forward(model, inputs, head)
-            loss = mixed_loss(logits, labels, **extra)
+            outputs = model(**inputs) if head is None else routed_forward(model, inputs, head)
+            loss = mixed_loss(outputs.logits, labels, **extra)
             return (loss, outputs) if return_outputs else loss
 
         def compute_loss(
@@ -248,23 +244,28 @@ def span_trainer_class() -> type:
             return_outputs: bool = False,
             num_items_in_batch: Any = None,
         ) -> Any:
-            mixed = any(c in inputs for c in LOSS_COLUMNS)
-            if mixed:
+            # With the batch's token count the model divides by the whole accumulated batch,
+            # and the Trainer then leaves the loss as it is; otherwise each micro-batch is a
+            # mean of its own, which the Trainer divides by the accumulation steps.
+            scaled = self.model_accepts_loss_kwargs and num_items_in_batch is not None
+            if any(c in inputs for c in LOSS_COLUMNS):
                 result = self._mixed_loss(model, inputs, return_outputs)
+                if scaled and model.training:  # a micro-batch mean the Trainer will not divide
+                    result = _divided(result, self._accumulation_steps())
             else:
                 result = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             if model.training:  # a tensor sum: no device sync per step
                 loss = (result[0] if isinstance(result, tuple) else result).detach().float()
-                # with the batch's token count the model already divides by the whole
-                # accumulated batch; otherwise each micro-batch is a mean of its own
-                scaled = (
-                    not mixed and self.model_accepts_loss_kwargs and num_items_in_batch is not None
-                )
                 if not scaled:
                     loss = loss / self.args.gradient_accumulation_steps
                 self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
                 self._loss_batches += 1
             return result
+
+        def _accumulation_steps(self) -> int:
+            """This step's accumulation count (the last of an epoch may be shorter)."""
+            steps = getattr(self, "current_gradient_accumulation_steps", None)
+            return int(steps or self.args.gradient_accumulation_steps)
 
         def take_epoch_loss(self) -> float | None:
             """The mean loss per optimiser step since the last call (None if none ran)."""
@@ -282,3 +283,10 @@ def span_trainer_class() -> type:
                 self.add_callback(bar)
 
     return SpanTrainer
+
+
+def _divided(result: Any, steps: int) -> Any:
+    """``compute_loss``'s result (a loss, or the loss and outputs) with the loss divided."""
+    if isinstance(result, tuple):
+        return (result[0] / steps, *result[1:])
+    return result / steps
