@@ -9,7 +9,9 @@ import pytest
 from araevent.features import EncodingConfig
 from araevent.modeling import load_tokenizer
 from araevent.training import DataConfig, ModelConfig, encode_split, run_training
-from araevent.training.sequential import STAGE_FOLDER, auxiliary_stage
+from araevent.training.sequential import auxiliary_stage
+from araevent.training.splits import uniform_columns
+from araevent.training.trainer import fit
 from tests.conftest import SAMPLE, tiny_trainer
 
 AUXILIARY = {
@@ -20,17 +22,28 @@ AUXILIARY = {
 }
 
 
-def _data(**options: object) -> DataConfig:
+def _data(auxiliary: list[dict] | None = None, **options: object) -> DataConfig:
     return DataConfig(
         train=str(SAMPLE / "train.jsonl"),
         dev=str(SAMPLE / "dev.jsonl"),
         limit=4,
-        auxiliary=[AUXILIARY],
+        auxiliary=auxiliary or [AUXILIARY],
         **options,  # type: ignore[arg-type]
     )
 
 
-def test_a_first_fit_on_the_auxiliary_corpus_comes_before_train_alone(tmp_path: Path) -> None:
+def test_a_first_fit_on_the_auxiliary_corpus_comes_before_train_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import araevent.training.sequential as sequential
+
+    fits: list[tuple[int, bool, bool]] = []  # (rows, with dev, saved) of each fit, in order
+
+    def recording(net, tokenizer, rows, dev, *args, save=True):  # type: ignore[no-untyped-def]
+        fits.append((len(rows), dev is not None, save))
+        return fit(net, tokenizer, rows, dev, *args, save=save)
+
+    monkeypatch.setattr(sequential, "fit", recording)
     trainer = tiny_trainer(2)
     result = run_training(
         _data(auxiliary_first_epochs=1),
@@ -52,8 +65,14 @@ def test_a_first_fit_on_the_auxiliary_corpus_comes_before_train_alone(tmp_path: 
     assert first["steps"] == math.ceil(len(windows) / trainer.batch_size)
     assert math.isfinite(first["loss"]) and first["seconds"] > 0
     assert train["auxiliary_windows"] == 0  # the main fit saw train alone
-    assert not (tmp_path / STAGE_FOLDER).exists()  # the first fit's checkpoints are gone
+    assert fits == [(len(windows), False, False)]  # before it: no dev, no checkpoint written
     assert "dev" in result.evaluations
+
+
+def test_rows_of_corpora_with_and_without_an_own_head_share_their_columns() -> None:
+    shared, own = {"input_ids": [1], "annotated": 3}, {"input_ids": [2], "annotated": 3, "head": 1}
+    rows = uniform_columns([shared, own], _data().schema)
+    assert [(row["annotated"], row["head"]) for row in rows] == [(3, 0), (3, 1)]
 
 
 def test_without_the_setting_auxiliary_rows_are_left_to_the_main_fit(tmp_path: Path) -> None:

@@ -428,9 +428,19 @@ def test_a_sweep_goes_on_past_a_failed_run_and_lists_it(
     assert "failed" not in (sweep / "summary.md").read_text(encoding="utf-8")
 
 
+OWN_HEAD_FIRST = [
+    "data.auxiliary=[{path: data/sample/test.jsonl, annotates: [ACTOR, PLACE], head: own,"
+    " label_map: 'ACTOR=ACTOR,PLACE=PLACE,DATE=,TRIGGER='}]",
+    "data.auxiliary_first_epochs=1",
+]
+
+
 @pytest.mark.slow
-def test_two_process_distributed_training_on_cpu(tmp_path: Path) -> None:
-    """The same command under torchrun: two CPU processes (gloo) train a few steps together."""
+@pytest.mark.parametrize("recipe", [[], OWN_HEAD_FIRST], ids=["plain", "own-head-first"])
+def test_two_process_distributed_training_on_cpu(tmp_path: Path, recipe: list[str]) -> None:
+    """The same command under torchrun: two CPU processes (gloo) train a few steps together,
+    also with an auxiliary corpus fitted first through a head of its own (its heads run inside
+    the model's forward, as DDP requires)."""
     import json
     import subprocess
     import sys
@@ -450,9 +460,12 @@ def test_two_process_distributed_training_on_cpu(tmp_path: Path) -> None:
         "trainer.device=cpu",
         f"hydra.run.dir={tmp_path}",
         *QUIET,
+        *recipe,
     ]
     subprocess.run(command, cwd=REPO, check=True, capture_output=True, timeout=600)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["train"]["processes"] == 2
     assert metrics["train"]["steps"] == 4
+    if recipe:  # max_steps bounds the first fit too
+        assert metrics["train"]["auxiliary_first"]["steps"] == 4
     assert (tmp_path / "model" / "model.safetensors").is_file()

@@ -5,26 +5,25 @@ conventions pulls the model towards them until the last update (ANERcorp's LOC m
 places where araevent-news makes a state that acts an ACTOR). Trained first, it teaches the
 encoder and the ACTOR/PLACE rows of the head what Arabic names look like, and the main corpus,
 trained last and alone, has the final word on the conventions. The first fit uses the
-partial-label loss like the mixed recipe (rows carry their corpus's ``annotated`` mask), keeps
-no checkpoint and picks none on dev: dev is scored by the main fit, which follows with a
-fresh optimiser, warm-up and schedule.
+partial-label loss like the mixed recipe (rows carry their corpus's ``annotated`` mask) and
+the corpora's own heads where they have them, keeps no checkpoint and picks none on dev: dev
+is scored by the main fit, which follows with a fresh optimiser, warm-up and schedule.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
-import shutil
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from araevent.data.labels import LabelSchema
 from araevent.training.config import DataConfig, TrainerConfig
+from araevent.training.splits import uniform_columns
 from araevent.training.trainer import fit
 
 log = logging.getLogger(__name__)
-STAGE_FOLDER = "auxiliary-first"
 
 
 def auxiliary_stage(
@@ -55,7 +54,7 @@ def auxiliary_stage(
 def auxiliary_first(
     net: Any,
     tokenizer: Any,
-    rows: Sequence[dict[str, Any]],
+    rows: list[dict[str, Any]],
     schema: LabelSchema,
     trainer: TrainerConfig,
     epochs: float,
@@ -64,20 +63,13 @@ def auxiliary_first(
     """``net`` after ``epochs`` epochs on the auxiliary ``rows``, and what the fit cost.
 
     The optimisation settings are the main training's (learning rate, batch, warm-up share,
-    precision), with no early stopping since nothing is scored.
+    precision, ``max_steps`` for smoke runs). Nothing is written: no checkpoint is kept or
+    chosen, and the optimiser's state is freed before the main fit builds its own.
     """
-    settings = replace(
-        trainer,
-        epochs=epochs,
-        max_steps=-1,
-        early_stopping_patience=None,
-        resume_from_checkpoint=None,
-        tensorboard=False,
-    )
-    stage_dir = output_dir / STAGE_FOLDER
+    settings = replace(trainer, epochs=epochs, resume_from_checkpoint=None, tensorboard=False)
     log.info("auxiliary corpora first: %d windows an epoch, %g epochs", len(rows), epochs)
-    fitted = fit(net, tokenizer, rows, None, schema, settings, stage_dir, None)
-    shutil.rmtree(stage_dir, ignore_errors=True)  # its checkpoints; the weights go on in memory
+    rows = uniform_columns(rows, schema)  # corpora with and without a head of their own
+    fitted = fit(net, tokenizer, rows, None, schema, settings, output_dir, None, save=False)
     cost = {
         "epochs": epochs,
         "windows": len(rows),
@@ -85,4 +77,8 @@ def auxiliary_first(
         "steps": fitted.steps,
         "loss": fitted.loss,
     }
-    return fitted.model, cost
+    fitted.trainer.accelerator.free_memory()
+    model = fitted.model
+    del fitted
+    gc.collect()
+    return model, cost

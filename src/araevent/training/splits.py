@@ -165,21 +165,26 @@ def training_rows(
     train: EncodedSplit, extra: Sequence[dict[str, Any]], schema: LabelSchema
 ) -> Sequence[dict[str, Any]]:
     """The rows of an epoch: the main corpus's windows, then the auxiliary and pseudo-labelled
-    ones. Rows in one dataset need the same columns, so when any row has one of the loss's
-    extra columns (``annotated`` labels, ``soft`` targets, a ``weight``, a ``head``), every row
-    gets it, with the value that means gold: all labels, no soft targets, weight 1, the main
-    head."""
+    ones (see :func:`uniform_columns`)."""
     if not extra:
         return train.rows
+    return uniform_columns([*train.rows, *extra], schema)
+
+
+def uniform_columns(rows: Sequence[dict[str, Any]], schema: LabelSchema) -> list[dict[str, Any]]:
+    """``rows`` with the same columns each: a dataset takes its columns from its first row, so
+    when any row has one of the loss's extra columns (``annotated`` labels, ``soft`` targets, a
+    ``weight``, a ``head``), every row gets it, with the value that means gold: all labels, no
+    soft targets, weight 1, the main head."""
     gold: dict[str, Any] = {
         "annotated": annotation_mask(schema, schema.labels),
         "soft": [],
         "weight": 1.0,
         "head": 0,
     }
-    columns = {key for row in extra for key in gold if key in row}
+    columns = {key for row in rows for key in gold if key in row}
     defaults = {key: value for key, value in gold.items() if key in columns}
-    return [{**defaults, **row} for row in [*train.rows, *extra]]
+    return [{**defaults, **row} for row in rows]
 
 
 def to_dataset(rows: Sequence[dict[str, Any]]) -> Any:

@@ -64,7 +64,12 @@ def use_bf16(setting: bool | str, device: Any) -> tuple[bool, str]:
 
 
 def training_arguments(
-    trainer: TrainerConfig, output_dir: Path, has_dev: bool, bf16: bool, cpu: bool
+    trainer: TrainerConfig,
+    output_dir: Path,
+    has_dev: bool,
+    bf16: bool,
+    cpu: bool,
+    save: bool = True,
 ) -> Any:
     from transformers import TrainingArguments
 
@@ -80,7 +85,7 @@ def training_arguments(
         lr_scheduler_type=trainer.scheduler,
         gradient_accumulation_steps=trainer.gradient_accumulation_steps,
         eval_strategy="epoch" if has_dev else "no",
-        save_strategy="epoch",
+        save_strategy="epoch" if save else "no",
         save_total_limit=trainer.save_total_limit,
         load_best_model_at_end=has_dev,
         metric_for_best_model="span_f1" if has_dev else None,
@@ -122,10 +127,12 @@ def fit(
     settings: TrainerConfig,
     output_dir: Path,
     checkpoint: Path | None,
+    save: bool = True,
 ) -> Fitted:
     """Train ``net`` on the rows of ``train`` (windows; rows with an ``annotated`` mask,
     ``soft`` targets or a ``weight`` are trained with :func:`~araevent.training.losses.
-    mixed_loss`); with a dev split, keep the checkpoint of best dev span F1."""
+    mixed_loss`); with a dev split, keep the checkpoint of best dev span F1. ``save=False``
+    writes no checkpoint (a fit whose weights go on in memory)."""
     from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback
 
     from araevent.learning_curve import learning_curve_callback
@@ -135,7 +142,9 @@ def fit(
     device = resolve_device(settings.device)
     bf16, why = use_bf16(settings.bf16, device)
     log.info("precision: %s (%s)", "bf16" if bf16 else "fp32", why)
-    args = training_arguments(settings, output_dir, dev is not None, bf16, device.type == "cpu")
+    args = training_arguments(
+        settings, output_dir, dev is not None, bf16, device.type == "cpu", save
+    )
     patience = settings.early_stopping_patience if dev is not None else None
     trainer_class = span_trainer_class()
     curve = learning_curve_callback()
