@@ -94,6 +94,10 @@ class Results:
         with self.path.open("a", encoding="utf-8") as out:
             out.write(json.dumps(asdict(point), ensure_ascii=False) + "\n")
 
+    def shared(self, point: Round) -> bool:
+        """Whether another strategy's curve holds the run of ``point`` (the start round)."""
+        return any(r.run == point.run and r.strategy != point.strategy for r in self.rounds)
+
     def curve(self, seed: int, strategy: str) -> list[Round]:
         own = [r for r in self.rounds if r.seed == seed and r.strategy == strategy]
         return sorted(own, key=lambda r: r.documents)
@@ -103,12 +107,17 @@ class Simulation:
     """The pool (training documents with their gold spans), dev, and the training recipe."""
 
     def __init__(self, overrides: list[str], out: Path) -> None:
-        from araevent.io import load
+        from hydra.utils import instantiate
 
         self.overrides = overrides
         self.out = out
-        data = self.config(["output_dir=unused"]).data
-        self.pool = {d.id: d for d in load(data.train)}
+        data = instantiate(self.config(["output_dir=unused"]).data, _convert_="all")
+        if data.label_map is not None:  # the rounds' files hold the project's labels already
+            raise ValueError(
+                "the simulation needs a corpus in the project's labels (no data.label_map)"
+            )
+        train = data.load("train")  # as the recipe reads it: format, mode, limit
+        self.pool = {d.id: d for d in train}
         self.order = sorted(self.pool)  # seeded draws do not depend on the file's order
 
     def config(self, extra: list[str]) -> Any:
@@ -135,6 +144,8 @@ class Simulation:
         cfg = self.config(
             [
                 f"data.train={train_file}",
+                "data.format=null",  # JSONL here; dev's format is read from its name
+                "data.limit=null",  # the pool had it
                 f"trainer.seed={seed}",
                 f"output_dir={folder}",
                 "trainer.progress_bar=false",
@@ -202,31 +213,33 @@ def run_loop(args: argparse.Namespace) -> None:
     for seed in args.seeds:
         start = random.Random(seed).sample(sim.order, args.start)
         first = next((r for r in results.rounds if _is_start(r, seed, args.start)), None)
-        for strategy in args.strategies:
-            curve = results.curve(seed, strategy)
-            if not curve:  # the start round, trained once for every strategy
-                if first is None:
+        for strategy in args.strategies:  # the start round, trained once for every strategy
+            if not results.curve(seed, strategy):
+                if first is None or not (Path(first.run) / "model").is_dir():  # or gone since
                     first = sim.point(seed, strategy, start, *sim.train(seed, "start", start))
-                curve = [replace(first, strategy=strategy)]
-                results.add(curve[0])
-                report(curve[0])
-            last = curve[-1]
+                results.add(replace(first, strategy=strategy))
+                report(results.rounds[-1])
+        for strategy in args.strategies:
+            last = results.curve(seed, strategy)[-1]
             while last.documents < args.until:
                 model = Path(last.run) / "model"
                 if not model.is_dir():
                     raise FileNotFoundError(f"{model}: the last model of this curve is gone")
                 k = min(args.batch, args.until - last.documents)
                 picks = sim.next_batch(model, last.annotated, strategy, k, seed + last.documents)
+                if not picks:
+                    raise ValueError(f"seed {seed} {strategy}: no document left to pick")
                 annotated = [*last.annotated, *picks]
-                run, metrics = sim.train(seed, strategy, annotated)
-                if not _is_start(last, seed, args.start):  # it serves every strategy
+                point = sim.point(seed, strategy, annotated, *sim.train(seed, strategy, annotated))
+                results.add(point)  # before the model it supersedes goes
+                if not results.shared(last):
                     shutil.rmtree(model)
-                last = sim.point(seed, strategy, annotated, run, metrics)
-                results.add(last)
+                last = point
                 report(last)
 
 
 def _is_start(point: Round, seed: int, size: int) -> bool:
+    """Whether ``point`` is the start round of ``seed`` (trained once, on ``size`` documents)."""
     return Path(point.run).name == f"s{seed}-start-{size}"
 
 
