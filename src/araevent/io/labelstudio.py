@@ -50,13 +50,18 @@ def task_texts(path: str | Path, text_key: str = "text") -> tuple[list[str], int
     no annotation: a task sent to annotators is taken, whether or not its gold exists yet."""
     texts: list[str] = []
     pending = 0
-    for task in _tasks(path, strict=True):
+    for task in _tasks(path, strict=False):  # a stray byte must not hide the other texts
         data = task.get("data") if isinstance(task, dict) else None
         text = data.get(text_key) if isinstance(data, dict) else None
         if isinstance(text, str):
             texts.append(text)
-            pending += not any(not a.get("was_cancelled") for a in task.get("annotations", []))
+            pending += not _done(task)
     return texts, pending
+
+
+def _done(task: dict[str, Any]) -> list[dict[str, Any]]:
+    """The task's annotations that were not cancelled: those holding gold."""
+    return [a for a in task.get("annotations", []) if not a.get("was_cancelled")]
 
 
 def _tasks(path: str | Path, strict: bool, report: LoadReport | None = None) -> list[Any]:
@@ -80,7 +85,7 @@ def _task_to_document(
     if not isinstance(text, str):
         builder.problem("invalid record", f"task has no string data.{text_key}", None, doc_id)
         return None
-    annotations = [a for a in task.get("annotations", []) if not a.get("was_cancelled")]
+    annotations = _done(task)
     if not annotations:
         # not yet annotated, cancelled, or holding model predictions only: no gold to read
         builder.report.add("tasks without annotation skipped", doc_id=doc_id)
