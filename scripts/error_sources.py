@@ -33,20 +33,40 @@ UNTAUGHT = ("missed", "spurious")
 
 
 class TrainingUse:
-    """How the training documents annotate a string: occurrences, and those with each label."""
+    """How the training documents annotate a string, counted at its whole-word occurrences:
+    those that are a span with a label, and those outside any span. An occurrence inside a
+    longer span (`القوات` in `القوات الأمريكية`) is neither: the annotators did not leave it
+    out, they took it into something larger."""
 
     def __init__(self, documents: Sequence[Document]) -> None:
-        self.text = "\n".join(d.text for d in documents)
-        self.labelled = Counter(
-            (d.text[s.start : s.end], s.label) for d in documents for s in d.spans
-        )
-        self._occurrences: dict[str, int] = {}
+        self.documents = documents
+        self._counts: dict[str, tuple[Counter[str], int]] = {}
 
-    def occurrences(self, string: str) -> int:
-        if string not in self._occurrences:
-            pattern = r"(?<!\w)" + re.escape(string) + r"(?!\w)"
-            self._occurrences[string] = len(re.findall(pattern, self.text))
-        return self._occurrences[string]
+    def counts(self, string: str) -> tuple[Counter[str], int]:
+        """(label → occurrences that are exactly a span with it, occurrences in no span)."""
+        if string not in self._counts:
+            pattern = re.compile(r"(?<![\w\u064b-\u065f])" + re.escape(string) + r"(?!\w)")
+            labelled: Counter[str] = Counter()
+            outside = 0
+            for doc in self.documents:
+                spans = {(s.start, s.end): s.label for s in doc.spans}
+                for match in pattern.finditer(doc.text):
+                    label = spans.get(match.span())
+                    if label is not None:
+                        labelled[label] += 1
+                    elif not any(
+                        s.start <= match.start() and match.end() <= s.end for s in doc.spans
+                    ):
+                        outside += 1
+            self._counts[string] = (labelled, outside)
+        return self._counts[string]
+
+    def share(self, string: str, label: str) -> float | None:
+        """Of the occurrences that are a span or in none, the share that are a span with
+        ``label`` (None: the string does not occur so)."""
+        labelled, outside = self.counts(string)
+        total = sum(labelled.values()) + outside
+        return labelled[label] / total if total else None
 
 
 def errors(gold: Sequence[Document], predicted: Sequence[Document]) -> list[tuple[str, str, str]]:
@@ -57,8 +77,9 @@ def errors(gold: Sequence[Document], predicted: Sequence[Document]) -> list[tupl
         for pair in align(gold_doc.spans, pred_doc.spans):
             if pair.kind == "correct":
                 continue
-            span = pair.gold if pair.gold is not None else pair.predicted
-            assert span is not None
+            span = pair.predicted if pair.gold is None else pair.gold
+            if span is None:  # no pair lacks both sides
+                continue
             out.append((span.label, pair.kind, gold_doc.text[span.start : span.end]))
     return out
 
@@ -90,10 +111,9 @@ def coverage_table(
             strings = [s for lab, k, s in found if lab == label and k == kind]
             if not strings:
                 continue
-            never = sum(use.labelled[s, label] == 0 for s in strings) / len(strings)
-            seen = [s for s in strings if use.occurrences(s)]
-            agree = [use.labelled[s, label] / use.occurrences(s) for s in seen]
-            share = f"{sum(agree) / len(agree):.2f} ({len(seen)} spans)" if agree else ""
+            never = sum(use.counts(s)[0][label] == 0 for s in strings) / len(strings)
+            agree = [a for a in (use.share(s, label) for s in strings) if a is not None]
+            share = f"{sum(agree) / len(agree):.2f} ({len(agree)} spans)" if agree else ""
             common = ", ".join(f"`{s}`" for s, _ in Counter(strings).most_common(6))
             cells = [label, kind, f"{len(strings) / runs:.1f}", f"{never:.2f}", share, common]
             lines.append("| " + " | ".join(cells) + " |")

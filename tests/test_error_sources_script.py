@@ -34,9 +34,11 @@ def test_errors_are_counted_by_kind_and_looked_up_in_training(
         "text": text,
         "spans": [[0, 4, "TRIGGER"], [14, 23, "PLACE"], [31, 37, "ACTOR"]],
     }
-    train = [  # "وهاجمت" twice, a trigger once; "القوات" never an ACTOR
+    train = [  # "وهاجمت" twice, a trigger once; "القوات" an ACTOR once, in one twice outside
         {"id": "t1", "text": "وهاجمت القوات البلدة", "spans": [[0, 6, "TRIGGER"]]},
         {"id": "t2", "text": "وهاجمت القوات", "spans": []},
+        {"id": "t3", "text": "القوات الأمريكية", "spans": [[0, 16, "ACTOR"]]},
+        {"id": "t4", "text": "انسحبت القوات", "spans": [[7, 13, "ACTOR"]]},
     ]
     gold_file = _jsonl(tmp_path / "dev.jsonl", [gold])
     train_file = _jsonl(tmp_path / "train.jsonl", train)
@@ -47,4 +49,5 @@ def test_errors_are_counted_by_kind_and_looked_up_in_training(
     assert "| PLACE | 0.0 | 0.0 | 0.0 | 1.0 | 0.0 |" in out  # حلب predicted as مدينة حلب
     assert "| TRIGGER | 1.0 | 0.0 | 0.0 | 0.0 | 0.0 |" in out  # وهاجمت missed
     assert "| TRIGGER | missed | 1.0 | 0.00 | 0.50 (1 spans) | `وهاجمت` |" in out
-    assert "| ACTOR | spurious | 1.0 | 1.00 | 0.00 (1 spans) | `القوات` |" in out
+    # inside the longer ACTOR of t3 it is neither annotated alone nor left out: 1 of 3
+    assert "| ACTOR | spurious | 1.0 | 0.00 | 0.33 (1 spans) | `القوات` |" in out
