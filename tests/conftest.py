@@ -73,6 +73,33 @@ def train_tiny(
     )
 
 
+#: The sample's test documents as a corpus that marks ACTOR and PLACE only, as hydra hands it.
+SAMPLE_AUXILIARY: dict[str, Any] = {
+    "path": str(SAMPLE / "test.jsonl"),
+    "annotates": ["ACTOR", "PLACE"],
+    "label_map": "ACTOR=ACTOR,PLACE=PLACE,DATE=,TRIGGER=",
+}
+
+
+def auxiliary_data(auxiliary: dict[str, Any] | None = None, **options: Any) -> DataConfig:
+    """Four sample training documents beside :data:`SAMPLE_AUXILIARY` (with ``auxiliary``'s
+    settings), dev-scored."""
+    return DataConfig(
+        train=str(SAMPLE / "train.jsonl"),
+        dev=str(SAMPLE / "dev.jsonl"),
+        limit=4,
+        auxiliary=[{**SAMPLE_AUXILIARY, **(auxiliary or {})}],
+        **options,
+    )
+
+
+def train_with_auxiliary(data: DataConfig, out: Path) -> TrainResult:
+    """The tiny model trained two epochs on ``data``."""
+    return run_training(
+        data, ModelConfig(), EncodingConfig(max_length=64, stride=16), tiny_trainer(2), out
+    )
+
+
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
     """One tiny model trained on the sample data (dev-selected), shared by the tests that

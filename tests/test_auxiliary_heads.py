@@ -9,12 +9,11 @@ from safetensors import safe_open
 
 from araevent import Predictor
 from araevent.data.labels import LabelSchema
-from araevent.features import EncodingConfig
 from araevent.modeling import build_tiny_model
-from araevent.training import AuxiliaryCorpus, DataConfig, ModelConfig, run_training
+from araevent.training import AuxiliaryCorpus
 from araevent.training.heads import HEADS, add_heads, remove_heads, routed_forward
 from araevent.training.losses import mixed_loss
-from tests.conftest import SAMPLE, tiny_trainer
+from tests.conftest import auxiliary_data, train_with_auxiliary
 
 SCHEMA = LabelSchema()
 TEXTS = ["قصفت الطائرات التركية مواقع في الرقة", "أعلنت وزارة الدفاع السورية يوم الأحد"]
@@ -84,25 +83,7 @@ def test_a_run_with_an_own_head_corpus_exports_the_main_model_only(
         return routed_forward(model, inputs, head)
 
     monkeypatch.setattr(trainer_module, "routed_forward", recording)
-    result = run_training(
-        DataConfig(
-            train=str(SAMPLE / "train.jsonl"),
-            dev=str(SAMPLE / "dev.jsonl"),
-            limit=4,
-            auxiliary=[
-                {
-                    "path": str(SAMPLE / "test.jsonl"),
-                    "annotates": ["ACTOR", "PLACE"],
-                    "label_map": "ACTOR=ACTOR,PLACE=PLACE,DATE=,TRIGGER=",
-                    "head": "own",
-                }
-            ],
-        ),
-        ModelConfig(),
-        EncodingConfig(max_length=64, stride=16),
-        tiny_trainer(2),
-        tmp_path,
-    )
+    result = train_with_auxiliary(auxiliary_data({"head": "own"}), tmp_path)
     train = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["train"]
     assert train["auxiliary_windows"] == train["windows"] > 0
     assert heads_seen == {0, 1}  # gold windows trained the main head, the others their own

@@ -13,12 +13,10 @@ from araevent.features import EncodingConfig
 from araevent.training import (
     AuxiliaryCorpus,
     DataConfig,
-    ModelConfig,
-    run_training,
 )
 from araevent.training.partial import annotation_mask, partial_label_loss
 from araevent.training.splits import Corpora, auxiliary_rows, encode_split
-from tests.conftest import SAMPLE, tiny_trainer
+from tests.conftest import SAMPLE, auxiliary_data, train_with_auxiliary
 
 SCHEMA = LabelSchema()  # O, B-ACTOR, I-ACTOR, B-PLACE, I-PLACE, B-DATE, I-DATE, B-TRIGGER, ...
 LOGITS = torch.tensor([[[0.0, 1.0, 0.0, 0.5, 0.0, 0.0, 0.0, 2.0, 0.0], [0.0] * 9]])
@@ -93,24 +91,7 @@ def test_the_share_of_auxiliary_windows_follows_fraction(
 
 
 def test_a_run_with_an_auxiliary_corpus_trains_and_counts_its_windows(tmp_path: Path) -> None:
-    result = run_training(
-        DataConfig(
-            train=str(SAMPLE / "train.jsonl"),
-            dev=str(SAMPLE / "dev.jsonl"),
-            limit=4,
-            auxiliary=[
-                {
-                    "path": str(SAMPLE / "test.jsonl"),
-                    "annotates": ["ACTOR", "PLACE"],
-                    "label_map": "ACTOR=ACTOR,PLACE=PLACE,DATE=,TRIGGER=",
-                }
-            ],  # as from hydra
-        ),
-        ModelConfig(),
-        EncodingConfig(max_length=64, stride=16),
-        tiny_trainer(2),
-        tmp_path,
-    )
+    result = train_with_auxiliary(auxiliary_data(), tmp_path)
     train = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["train"]
     assert train["auxiliary_windows"] == train["windows"] > 0
     assert math.isfinite(train["loss"])

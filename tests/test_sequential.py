@@ -8,28 +8,15 @@ import pytest
 
 from araevent.features import EncodingConfig
 from araevent.modeling import load_tokenizer
-from araevent.training import DataConfig, ModelConfig, encode_split, run_training
+from araevent.training import DataConfig, encode_split
 from araevent.training.sequential import auxiliary_stage
 from araevent.training.splits import uniform_columns
 from araevent.training.trainer import fit
-from tests.conftest import SAMPLE, tiny_trainer
-
-AUXILIARY = {
-    "path": str(SAMPLE / "test.jsonl"),
-    "annotates": ["ACTOR", "PLACE"],
-    "label_map": "ACTOR=ACTOR,PLACE=PLACE,DATE=,TRIGGER=",
-    "fraction": None,
-}
+from tests.conftest import SAMPLE, auxiliary_data, tiny_trainer, train_with_auxiliary
 
 
-def _data(auxiliary: list[dict] | None = None, **options: object) -> DataConfig:
-    return DataConfig(
-        train=str(SAMPLE / "train.jsonl"),
-        dev=str(SAMPLE / "dev.jsonl"),
-        limit=4,
-        auxiliary=auxiliary or [AUXILIARY],
-        **options,  # type: ignore[arg-type]
-    )
+def _data(**options: object) -> DataConfig:
+    return auxiliary_data({"fraction": None}, **options)
 
 
 def test_a_first_fit_on_the_auxiliary_corpus_comes_before_train_alone(
@@ -45,13 +32,7 @@ def test_a_first_fit_on_the_auxiliary_corpus_comes_before_train_alone(
 
     monkeypatch.setattr(sequential, "fit", recording)
     trainer = tiny_trainer(2)
-    result = run_training(
-        _data(auxiliary_first_epochs=1),
-        ModelConfig(),
-        EncodingConfig(max_length=64, stride=16),
-        trainer,
-        tmp_path,
-    )
+    result = train_with_auxiliary(_data(auxiliary_first_epochs=1), tmp_path)
     train = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["train"]
     first = train["auxiliary_first"]
     data = _data()
