@@ -6,7 +6,10 @@ its windows are scored by a head of their own, a linear layer beside the model's
 ``classifier`` reading the same (dropped-out) encoder output, so the encoder learns from its
 names while the main head learns the main corpus's conventions alone. The extra heads exist
 only during training: they are removed before the model folder is saved, so the exported model
-and its prediction cost are the main model's.
+and its prediction cost are the main model's. Measured with ANERcorp beside araevent-news it
+did not help (docs/benchmarks.md): the conventions still reach the model through the shared
+encoder, and training the auxiliary corpus first (:mod:`araevent.training.sequential`) did
+better.
 """
 
 from __future__ import annotations
