@@ -6,6 +6,7 @@ import gzip
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ from araevent.training import (
 )
 from araevent.training.losses import mixed_loss
 from araevent.training.pseudo import Overlap, draw_paragraphs, targets
-from tests.conftest import SAMPLE, tiny_trainer
+from tests.conftest import SAMPLE, SAMPLE_AUXILIARY, tiny_trainer
 
 LOGITS = torch.tensor([[[0.0, 1.0, 0.0, 0.5, 0.0, 0.0, 0.0, 2.0, 0.0], [1.0] + [0.0] * 8]])
 
@@ -136,10 +137,17 @@ def _unlabelled(tmp_path: Path) -> Path:
     return _raw_file(tmp_path / "unlabelled.txt.gz", lines)
 
 
-def _student(tmp_path: Path, teacher: Path, **model: int) -> TrainResult:
+def _student(
+    tmp_path: Path, teacher: Path, data: dict[str, Any] | None = None, **model: int
+) -> TrainResult:
     pseudo = PseudoConfig(str(_unlabelled(tmp_path)), [str(teacher)], documents=20)
     return run_training(
-        DataConfig(train=str(SAMPLE / "train.jsonl"), dev=str(SAMPLE / "dev.jsonl"), pseudo=pseudo),
+        DataConfig(
+            train=str(SAMPLE / "train.jsonl"),
+            dev=str(SAMPLE / "dev.jsonl"),
+            pseudo=pseudo,
+            **(data or {}),
+        ),
         ModelConfig(**model),
         EncodingConfig(max_length=64, stride=16),
         tiny_trainer(2),
@@ -158,6 +166,29 @@ def test_a_student_learns_from_the_teacher_end_to_end(
     from araevent import Predictor
 
     assert isinstance(Predictor.from_pretrained(result.model_dir).predict("قال الرئيس"), list)
+
+
+def test_a_student_can_first_learn_from_an_auxiliary_corpus(
+    tiny_run: TrainResult, tmp_path: Path
+) -> None:
+    """The sequential and distillation recipes compose: auxiliary corpus alone first, then
+    gold and pseudo-labelled windows together."""
+    corpus = {**SAMPLE_AUXILIARY, "path": str(SAMPLE / "train.jsonl"), "fraction": None}
+    auxiliary = {"auxiliary": [corpus], "auxiliary_first_epochs": 1}
+    result = _student(tmp_path, tiny_run.model_dir, auxiliary)
+    train = json.loads((result.output_dir / "metrics.json").read_text(encoding="utf-8"))["train"]
+    assert train["auxiliary_first"]["epochs"] == 1 and train["auxiliary_first"]["windows"] > 0
+    assert train["pseudo_windows"] >= 20  # the main fit: gold and pseudo-labelled windows
+    assert train["auxiliary_windows"] == 0  # and no auxiliary window again
+
+
+def test_a_file_with_nothing_to_draw_fails_before_training(
+    tiny_run: TrainResult, tmp_path: Path
+) -> None:
+    """Every paragraph of the raw file is a gold text (here the auxiliary corpus's)."""
+    with pytest.raises(ValueError, match=r"no paragraph to label: of \d+ read, 0 are shorter"):
+        _student(tmp_path, tiny_run.model_dir, {"auxiliary": [SAMPLE_AUXILIARY]})
+    assert not (tmp_path / "student").exists()
 
 
 def test_a_teacher_with_another_tokenizer_is_refused(tiny_run: TrainResult, tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ def test_every_config_group_option_composes() -> None:
             "news-small-encoder",
             "news-small-encoder-anercorp",
             "news-small-encoder-anercorp-first",
+            "news-small-encoder-anercorp-first-distill",
             "news-small-encoder-anercorp-own-head",
             "news-small-encoder-distill",
         ],

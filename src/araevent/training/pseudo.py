@@ -222,6 +222,13 @@ def draw_unlabelled(
     teacher = load_teacher(config, device)
     overlap = Overlap(known_texts, config.overlap_words)
     drawn = draw_paragraphs(config.path, config.drawn, config.min_words, overlap, seed)
+    if not drawn.documents:
+        raise ValueError(
+            f"data.pseudo.path: {config.path}: no paragraph to label: of {drawn.lines} read, "
+            f"{drawn.short} are shorter than {config.min_words} words, {drawn.overlapping} share "
+            f"{config.overlap_words} words with a train/dev/test/auxiliary text and "
+            f"{drawn.repeated} repeat another"
+        )
     return Unlabelled(config, teacher, drawn)
 
 
