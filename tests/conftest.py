@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 import os
@@ -17,6 +18,7 @@ from hypothesis import settings
 
 from araevent.export import export_model
 from araevent.features import EncodingConfig
+from araevent.io import load
 from araevent.training import DataConfig, ModelConfig, TrainerConfig, TrainResult, run_training
 
 # CI runs the property tests with a fixed seed (a red CI must be reproducible); locally they
@@ -139,3 +141,21 @@ def model_copy(source: Path, dest: Path, edit: Callable[[dict[str, Any]], None])
     edit(settings)
     (dest / "araevent.json").write_text(json.dumps(settings), encoding="utf-8")
     return dest
+
+
+def raw_text_file(path: Path, lines: list[str]) -> Path:
+    """Unlabelled text as data.pseudo reads it: gzip, one paragraph a line."""
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+    return path
+
+
+def unlabelled_file(tmp_path: Path) -> Path:
+    """Sentences of the sample's test split: Arabic news the run never sees labelled."""
+    lines = [
+        sentence.strip()
+        for document in load(SAMPLE / "test.jsonl").documents
+        for sentence in document.text.replace("\n", ".").split(".")
+        if len(sentence.split()) >= 6
+    ]
+    return raw_text_file(tmp_path / "unlabelled.txt.gz", lines)

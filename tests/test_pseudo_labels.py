@@ -2,7 +2,6 @@
 paragraphs are drawn (never a gold text), and a teacher-student run end to end on the tiny
 model."""
 
-import gzip
 import json
 import math
 from pathlib import Path
@@ -24,7 +23,13 @@ from araevent.training import (
 )
 from araevent.training.losses import mixed_loss
 from araevent.training.pseudo import Overlap, draw_paragraphs, targets
-from tests.conftest import SAMPLE, SAMPLE_AUXILIARY, tiny_trainer
+from tests.conftest import (
+    SAMPLE,
+    SAMPLE_AUXILIARY,
+    raw_text_file,
+    tiny_trainer,
+    unlabelled_file,
+)
 
 LOGITS = torch.tensor([[[0.0, 1.0, 0.0, 0.5, 0.0, 0.0, 0.0, 2.0, 0.0], [1.0] + [0.0] * 8]])
 
@@ -87,12 +92,6 @@ def test_temperature_softens_and_confidence_drops_unsure_words() -> None:
     assert hard["soft"] == [] and hard["labels"][1] == 1
 
 
-def _raw_file(path: Path, lines: list[str]) -> Path:
-    with gzip.open(path, "wt", encoding="utf-8") as out:
-        out.write("\n".join(lines) + "\n")
-    return path
-
-
 FILLER = [f"قال المتحدث باسم الوزارة في بيان رقم {i} إن الاجتماع عقد في العاصمة" for i in range(60)]
 
 
@@ -101,7 +100,7 @@ def test_no_drawn_paragraph_repeats_a_gold_passage(tmp_path: Path) -> None:
     gold = load(SAMPLE / "train.jsonl").documents[0].text
     words = gold.split()
     copied = " ".join(["خبر", "عاجل", *words[:12]]).replace("ة", "ةً")
-    raw = _raw_file(tmp_path / "raw.txt.gz", [*FILLER, copied, "قصير جدا", FILLER[3]])
+    raw = raw_text_file(tmp_path / "raw.txt.gz", [*FILLER, copied, "قصير جدا", FILLER[3]])
     drawn = draw_paragraphs(raw, 100, 8, Overlap([gold], 8), seed=0)
     texts = [d.text for d in drawn.documents]
     assert copied not in texts
@@ -110,7 +109,7 @@ def test_no_drawn_paragraph_repeats_a_gold_passage(tmp_path: Path) -> None:
 
 
 def test_paragraphs_are_drawn_from_the_whole_file_reproducibly(tmp_path: Path) -> None:
-    raw = _raw_file(tmp_path / "raw.txt.gz", FILLER)
+    raw = raw_text_file(tmp_path / "raw.txt.gz", FILLER)
     first = [d.id for d in draw_paragraphs(raw, 5, 8, Overlap([], 8), seed=1).documents]
     again = [d.id for d in draw_paragraphs(raw, 5, 8, Overlap([], 8), seed=1).documents]
     other = [d.id for d in draw_paragraphs(raw, 5, 8, Overlap([], 8), seed=2).documents]
@@ -126,21 +125,10 @@ def test_pseudo_settings_are_checked_when_built() -> None:
         PseudoConfig("r.txt", ["m"], temperature=0)
 
 
-def _unlabelled(tmp_path: Path) -> Path:
-    """Sentences of the sample's test split: Arabic news the run never sees labelled."""
-    lines = [
-        sentence.strip()
-        for document in load(SAMPLE / "test.jsonl").documents
-        for sentence in document.text.replace("\n", ".").split(".")
-        if len(sentence.split()) >= 6
-    ]
-    return _raw_file(tmp_path / "unlabelled.txt.gz", lines)
-
-
 def _student(
     tmp_path: Path, teacher: Path, data: dict[str, Any] | None = None, **model: int
 ) -> TrainResult:
-    pseudo = PseudoConfig(str(_unlabelled(tmp_path)), [str(teacher)], documents=20)
+    pseudo = PseudoConfig(str(unlabelled_file(tmp_path)), [str(teacher)], documents=20)
     return run_training(
         DataConfig(
             train=str(SAMPLE / "train.jsonl"),
@@ -199,7 +187,7 @@ def test_a_teacher_with_another_tokenizer_is_refused(tiny_run: TrainResult, tmp_
 def test_no_training_document_reaches_the_pseudo_labelled_rows(tmp_path: Path) -> None:
     gold = load(SAMPLE / "train.jsonl").documents + load(SAMPLE / "dev.jsonl").documents
     lines = [*FILLER[:10], *(d.text.replace("\n", " ") for d in gold)]
-    raw = _raw_file(tmp_path / "raw.txt.gz", lines)
+    raw = raw_text_file(tmp_path / "raw.txt.gz", lines)
     drawn = draw_paragraphs(raw, 100, 8, Overlap([d.text for d in gold], 8), seed=0)
     assert {d.text for d in drawn.documents} == set(FILLER[:10])
     assert drawn.overlapping == sum(len(d.text.split()) >= 8 for d in gold)

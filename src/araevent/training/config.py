@@ -59,7 +59,9 @@ class PseudoConfig:
 
     ``path``: plain text, one paragraph a line (``.gz`` read as gzip). ``teacher``: one or more
     model folders sharing the student's tokenizer and labels (several: their averaged
-    probabilities). ``documents`` paragraphs of at least ``min_words`` words are drawn
+    probabilities); unset, the run first trains one teacher per seed of ``teacher_seeds`` with
+    its own recipe less the pseudo-labelled text (:mod:`araevent.training.teachers`).
+    ``documents`` paragraphs of at least ``min_words`` words are drawn
     uniformly with the run's seed, after removing those that share a passage of
     ``overlap_words`` words with any train, dev, test or auxiliary text. ``require``: keep only
     paragraphs in which the teacher finds a span of each of these labels (domain match), from
@@ -70,7 +72,8 @@ class PseudoConfig:
     """
 
     path: str
-    teacher: Sequence[str]
+    teacher: Sequence[str] | None = None
+    teacher_seeds: Sequence[int] = (42, 1, 2)
     documents: int = 2000
     candidates: int | None = None
     min_words: int = 8
@@ -85,8 +88,13 @@ class PseudoConfig:
     def __post_init__(self) -> None:
         if isinstance(self.teacher, str):
             self.teacher = [self.teacher]
-        if not self.teacher:
-            raise ValueError("data.pseudo.teacher names no model folder")
+        if self.teacher is not None and not self.teacher:
+            raise ValueError("data.pseudo.teacher names no model folder (unset it to train them)")
+        if not self.teacher and not self.teacher_seeds:
+            raise ValueError("data.pseudo.teacher_seeds is empty and no teacher is given")
+        if len(set(self.teacher_seeds)) < len(self.teacher_seeds):
+            seeds = list(self.teacher_seeds)
+            raise ValueError(f"data.pseudo.teacher_seeds repeats a seed: {seeds}")
         check_number("data.pseudo.documents", self.documents, at_least=1, integer=True)
         if self.candidates is not None:
             check_number(

@@ -168,7 +168,7 @@ def report(
         *(
             [
                 f"- pseudo-labelled: `{data.pseudo.path}` ({train['pseudo_windows']} windows, "
-                f"{data.pseudo.targets} targets from {', '.join(data.pseudo.teacher)})"
+                f"{data.pseudo.targets} targets from {', '.join(data.pseudo.teacher or ())})"
             ]
             if data.pseudo
             else []

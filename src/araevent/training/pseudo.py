@@ -125,9 +125,12 @@ def load_teacher(config: PseudoConfig, device: str) -> Any:
     """The teacher as a :class:`~araevent.predictor.Predictor` (an ensemble for several)."""
     from araevent.predictor import Predictor
 
-    if len(config.teacher) == 1:
-        return Predictor.from_pretrained(config.teacher[0], device=device)
-    return Predictor.ensemble(list(config.teacher), device=device)
+    folders = list(config.teacher or ())
+    if not folders:  # run_training's teacher stage fills it in
+        raise ValueError("data.pseudo.teacher names no model folder")
+    if len(folders) == 1:
+        return Predictor.from_pretrained(folders[0], device=device)
+    return Predictor.ensemble(folders, device=device)
 
 
 def check_teacher(teacher: Any, tokenizer: Any, schema: LabelSchema) -> None:
@@ -211,14 +214,19 @@ class Unlabelled:
     drawn: Drawn
 
 
+def check_unlabelled(config: PseudoConfig | None) -> None:
+    """The unlabelled text is there (checked before any teacher or student trains)."""
+    if config is not None and not Path(config.path).is_file():
+        raise FileNotFoundError(f"data.pseudo.path: {config.path}: no such file")
+
+
 def draw_unlabelled(
     config: PseudoConfig | None, known_texts: Iterable[str], seed: int, device: str
 ) -> Unlabelled | None:
     """Load the teacher and draw its paragraphs (nothing without ``data.pseudo``)."""
     if config is None:
         return None
-    if not Path(config.path).is_file():
-        raise FileNotFoundError(f"data.pseudo.path: {config.path}: no such file")
+    check_unlabelled(config)
     teacher = load_teacher(config, device)
     overlap = Overlap(known_texts, config.overlap_words)
     drawn = draw_paragraphs(config.path, config.drawn, config.min_words, overlap, seed)
@@ -272,7 +280,7 @@ def _report(config: PseudoConfig, drawn: Drawn, kept: int, windows: int) -> None
         config.overlap_words,
         drawn.repeated,
     )
-    teacher = ", ".join(config.teacher)
+    teacher = ", ".join(config.teacher or ())
     needs = f" with a {', '.join(config.require)} span" if config.require else ""
     log.info(
         "pseudo: %d paragraphs%s kept, %d windows, %s targets from %s (weight %g)",

@@ -21,7 +21,7 @@ from araevent.training.outputs import (
     training_metrics,
     write_reports,
 )
-from araevent.training.pseudo import draw_unlabelled, pseudo_rows
+from araevent.training.pseudo import check_unlabelled, draw_unlabelled, pseudo_rows
 from araevent.training.sequential import auxiliary_stage
 from araevent.training.splits import (
     auxiliary_rows,
@@ -29,6 +29,7 @@ from araevent.training.splits import (
     load_splits,
     training_rows,
 )
+from araevent.training.teachers import teacher_stage
 from araevent.training.trainer import fit
 
 
@@ -50,8 +51,14 @@ def run_training(
 
     output_dir = Path(output_dir)
     schema = data.schema
-    set_seed(trainer.seed)
     corpora = load_splits(data)
+    check_unlabelled(data.pseudo)
+
+    def train_teacher(recipe: DataConfig, seeded: TrainerConfig, folder: Path) -> TrainResult:
+        return run_training(recipe, model, encoding, seeded, folder, evaluation)
+
+    data, teachers = teacher_stage(data, trainer, output_dir, train_teacher)
+    set_seed(trainer.seed)
     unlabelled = draw_unlabelled(data.pseudo, corpora.texts(), trainer.seed, trainer.device)
     checkpoint = resume_checkpoint(trainer.resume_from_checkpoint, output_dir)
     texts = [d.text for d in corpora.train]
@@ -80,6 +87,8 @@ def run_training(
     }
     if first is not None:
         metrics["train"]["auxiliary_first"] = first
+    if teachers:
+        metrics["train"]["teachers"] = [teacher.as_dict() for teacher in teachers]
     evaluations = evaluate_splits(
         fitted, tokenizer, corpora, data, model, encoding, trainer, evaluation, output_dir
     )
