@@ -124,8 +124,9 @@ def main(cfg: DictConfig) -> float | None:
 def _remove_untrained_run(folder: Path) -> None:
     """A run that failed before training leaves nothing behind: only what hydra wrote for it
     (``.hydra/`` and the log) is removed, and the folder only if that leaves it empty, so a
-    ``hydra.run.dir`` pointing at a folder with other files keeps them."""
-    if (folder / "checkpoints").exists():
+    ``hydra.run.dir`` pointing at a folder with other files keeps them. A run that trained
+    teachers before it failed keeps its log: theirs is in it."""
+    if (folder / "checkpoints").exists() or (folder / "teachers").exists():
         return
     import shutil
 

@@ -90,6 +90,10 @@ class PseudoConfig:
             self.teacher = [self.teacher]
         if self.teacher is not None and not self.teacher:
             raise ValueError("data.pseudo.teacher names no model folder (unset it to train them)")
+        if isinstance(self.teacher_seeds, int):
+            self.teacher_seeds = [self.teacher_seeds]
+        for seed in self.teacher_seeds:
+            check_number("data.pseudo.teacher_seeds", seed, at_least=0, integer=True)
         if not self.teacher and not self.teacher_seeds:
             raise ValueError("data.pseudo.teacher_seeds is empty and no teacher is given")
         if len(set(self.teacher_seeds)) < len(self.teacher_seeds):

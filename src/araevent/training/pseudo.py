@@ -206,38 +206,42 @@ def targets(row: dict[str, Any], log_probs: np.ndarray, config: PseudoConfig) ->
 
 @dataclass
 class Unlabelled:
-    """The teacher and its paragraphs, ready before the student is built (a wrong teacher
-    folder or text file fails the run before any long work)."""
+    """The teacher and its paragraphs, ready before the student is built."""
 
     config: PseudoConfig
     teacher: Any
     drawn: Drawn
 
 
-def check_unlabelled(config: PseudoConfig | None) -> None:
-    """The unlabelled text is there (checked before any teacher or student trains)."""
-    if config is not None and not Path(config.path).is_file():
-        raise FileNotFoundError(f"data.pseudo.path: {config.path}: no such file")
-
-
 def draw_unlabelled(
-    config: PseudoConfig | None, known_texts: Iterable[str], seed: int, device: str
-) -> Unlabelled | None:
-    """Load the teacher and draw its paragraphs (nothing without ``data.pseudo``)."""
+    config: PseudoConfig | None, known_texts: Iterable[str], seed: int
+) -> Drawn | None:
+    """The paragraphs to label (nothing without ``data.pseudo``), drawn before any teacher
+    or student trains, so that a missing file or one with nothing to draw fails at once."""
     if config is None:
         return None
-    check_unlabelled(config)
-    teacher = load_teacher(config, device)
+    if not Path(config.path).is_file():
+        raise FileNotFoundError(f"data.pseudo.path: {config.path}: no such file")
     overlap = Overlap(known_texts, config.overlap_words)
     drawn = draw_paragraphs(config.path, config.drawn, config.min_words, overlap, seed)
     if not drawn.documents:
         raise ValueError(
-            f"data.pseudo.path: {config.path}: no paragraph to label: of {drawn.lines} read, "
-            f"{drawn.short} are shorter than {config.min_words} words, {drawn.overlapping} share "
-            f"{config.overlap_words} words with a train/dev/test/auxiliary text and "
-            f"{drawn.repeated} repeat another"
+            f"data.pseudo.path: {config.path}: no paragraph to label: {drawn.lines} read, "
+            f"{drawn.short} shorter than {config.min_words} words; of those sampled, "
+            f"{drawn.overlapping} share {config.overlap_words} words with a "
+            f"train/dev/test/auxiliary text and {drawn.repeated} repeat another"
         )
-    return Unlabelled(config, teacher, drawn)
+    return drawn
+
+
+def with_teacher(
+    config: PseudoConfig | None, drawn: Drawn | None, device: str
+) -> Unlabelled | None:
+    """The drawn paragraphs with the teacher that will label them (its folders named by the
+    user or by :func:`~araevent.training.teachers.teacher_stage`)."""
+    if config is None or drawn is None:
+        return None
+    return Unlabelled(config, load_teacher(config, device), drawn)
 
 
 def pseudo_rows(

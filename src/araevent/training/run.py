@@ -21,7 +21,7 @@ from araevent.training.outputs import (
     training_metrics,
     write_reports,
 )
-from araevent.training.pseudo import check_unlabelled, draw_unlabelled, pseudo_rows
+from araevent.training.pseudo import draw_unlabelled, pseudo_rows, with_teacher
 from araevent.training.sequential import auxiliary_stage
 from araevent.training.splits import (
     auxiliary_rows,
@@ -29,7 +29,7 @@ from araevent.training.splits import (
     load_splits,
     training_rows,
 )
-from araevent.training.teachers import teacher_stage
+from araevent.training.teachers import teacher_recipe, teacher_stage
 from araevent.training.trainer import fit
 
 
@@ -52,15 +52,16 @@ def run_training(
     output_dir = Path(output_dir)
     schema = data.schema
     corpora = load_splits(data)
-    check_unlabelled(data.pseudo)
+    drawn = draw_unlabelled(data.pseudo, corpora.texts(), trainer.seed)
+    checkpoint = resume_checkpoint(trainer.resume_from_checkpoint, output_dir)
 
     def train_teacher(recipe: DataConfig, seeded: TrainerConfig, folder: Path) -> TrainResult:
         return run_training(recipe, model, encoding, seeded, folder, evaluation)
 
-    data, teachers = teacher_stage(data, trainer, output_dir, train_teacher)
+    recipe = teacher_recipe(data, model, encoding, trainer)
+    data, teachers = teacher_stage(data, trainer, output_dir, train_teacher, recipe)
     set_seed(trainer.seed)
-    unlabelled = draw_unlabelled(data.pseudo, corpora.texts(), trainer.seed, trainer.device)
-    checkpoint = resume_checkpoint(trainer.resume_from_checkpoint, output_dir)
+    unlabelled = with_teacher(data.pseudo, drawn, trainer.device)
     texts = [d.text for d in corpora.train]
     net, tokenizer = starting_model(model, schema, encoding, texts, trainer.seed, checkpoint)
     check_fit(net, tokenizer, model, encoding, trainer)
