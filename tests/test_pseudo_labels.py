@@ -174,7 +174,8 @@ def test_a_file_with_nothing_to_draw_fails_before_training(
     tiny_run: TrainResult, tmp_path: Path
 ) -> None:
     """Every paragraph of the raw file is a gold text (here the auxiliary corpus's)."""
-    with pytest.raises(ValueError, match=r"no paragraph to label: \d+ read, 0 shorter than 8 words; of those sampled, \d+ share"):
+    drawn = r"no paragraph to label: \d+ read, 0 shorter than 8 words; of those sampled, \d+ share"
+    with pytest.raises(ValueError, match=drawn):
         _student(tmp_path, tiny_run.model_dir, {"auxiliary": [SAMPLE_AUXILIARY]})
     assert not (tmp_path / "student").exists()
 
