@@ -49,7 +49,7 @@ def _stage(
     folder: Path, trainer: TrainerConfig, training: Any, data: DataConfig | None = None
 ) -> tuple[DataConfig, list[Teacher]]:
     data = data or _data()
-    return teacher_stage(data, trainer, folder, training, _recipe(trainer, data))
+    return teacher_stage(data, ModelConfig(), ENCODING, trainer, folder, training)
 
 
 def test_teachers_are_the_recipe_without_pseudo_labels_one_per_seed(tmp_path: Path) -> None:
@@ -105,7 +105,7 @@ def test_given_teachers_or_no_pseudo_labels_train_nothing(tmp_path: Path) -> Non
     given = _data(teacher=["a/model"])
     assert _stage(tmp_path, tiny_trainer(1), never, given) == (given, [])
     plain = DataConfig(train=str(SAMPLE / "train.jsonl"))
-    assert teacher_stage(plain, tiny_trainer(1), tmp_path, never, {}) == (plain, [])
+    assert _stage(tmp_path, tiny_trainer(1), never, plain) == (plain, [])
 
 
 def test_a_distributed_run_trains_no_teacher_but_uses_finished_ones(

@@ -29,7 +29,7 @@ from araevent.training.splits import (
     load_splits,
     training_rows,
 )
-from araevent.training.teachers import teacher_recipe, teacher_stage
+from araevent.training.teachers import teacher_stage
 from araevent.training.trainer import fit
 
 
@@ -58,8 +58,7 @@ def run_training(
     def train_teacher(recipe: DataConfig, seeded: TrainerConfig, folder: Path) -> TrainResult:
         return run_training(recipe, model, encoding, seeded, folder, evaluation)
 
-    recipe = teacher_recipe(data, model, encoding, trainer)
-    data, teachers = teacher_stage(data, trainer, output_dir, train_teacher, recipe)
+    data, teachers = teacher_stage(data, model, encoding, trainer, output_dir, train_teacher)
     set_seed(trainer.seed)
     unlabelled = with_teacher(data.pseudo, drawn, trainer.device)
     texts = [d.text for d in corpora.train]

@@ -90,20 +90,21 @@ def teacher_recipe(
 
 def teacher_stage(
     data: DataConfig,
+    model: ModelConfig,
+    encoding: EncodingConfig,
     trainer: TrainerConfig,
     output_dir: Path,
     train: Callable[[DataConfig, TrainerConfig, Path], Any],
-    recipe: dict[str, Any],
 ) -> tuple[DataConfig, list[Teacher]]:
     """``data`` with its teacher folders, and the teachers trained (or reused) for it.
 
     Unchanged when there is no pseudo-labelled text or its teacher is given. ``train`` runs
-    one training (the caller's ``run_training`` with its model, windows and evaluation);
-    ``recipe`` is :func:`teacher_recipe` of the run. Every teacher folder is checked before
-    the first one trains."""
+    one training (the caller's ``run_training`` with ``model``, ``encoding`` and its
+    evaluation). Every teacher folder is checked before the first one trains."""
     pseudo = data.pseudo
     if pseudo is None or pseudo.teacher:
         return data, []
+    recipe = teacher_recipe(data, model, encoding, trainer)
     folders = {seed: output_dir / "teachers" / f"seed-{seed}" for seed in pseudo.teacher_seeds}
     found = {seed: _finished(seed, folder, recipe) for seed, folder in folders.items()}
     pending = [seed for seed, teacher in found.items() if teacher is None]
