@@ -43,6 +43,7 @@ def test_every_config_group_option_composes() -> None:
         "evaluation": ["default"],
         "experiment": [
             "anercorp-small-encoder",
+            "anercorp-small-encoder-distill",
             "news-small-encoder",
             "news-small-encoder-anercorp",
             "news-small-encoder-anercorp-first",
@@ -59,6 +60,7 @@ def test_every_config_group_option_composes() -> None:
             "tiny",
             "xlmr-base",
         ],
+        "pseudo": ["raw-news"],
         "trainer": ["cpu", "ddp", "gpu"],
     }
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
@@ -73,8 +75,9 @@ def test_every_config_group_option_composes() -> None:
         for option in expected[group]:
             cfg = compose_train([f"{group}={option}", "output_dir=x"])
             assert cfg[group]["_target_"].startswith("araevent.")
-    cfg = compose_train(["experiment=news-small-encoder", "output_dir=x"])
+    cfg = compose_train(["experiment=news-small-encoder", "+pseudo=raw-news", "output_dir=x"])
     assert cfg.model.name.endswith("araevent-small-encoder")
+    assert cfg.data.pseudo.path.endswith("raw-news/news-ar.txt.gz")  # any recipe can distil
     assert cfg.trainer.device == "cuda"
     for recipe in expected["experiment"]:  # every recipe is plain objects without hydra
         cfg = compose_train([f"experiment={recipe}", "output_dir=x"])
