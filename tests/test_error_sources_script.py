@@ -39,15 +39,19 @@ def test_errors_are_counted_by_kind_and_looked_up_in_training(
         {"id": "t2", "text": "وهاجمت القوات", "spans": []},
         {"id": "t3", "text": "القوات الأمريكية", "spans": [[0, 16, "ACTOR"]]},
         {"id": "t4", "text": "انسحبت القوات", "spans": [[7, 13, "ACTOR"]]},
+        {"id": "t5", "text": "بدأ الهجوم", "spans": [[4, 10, "TRIGGER"]]},
     ]
-    gold_file = _jsonl(tmp_path / "dev.jsonl", [gold])
+    # "بالهجوم" never occurs in train, but its core does, as the trigger "الهجوم"
+    inflected = {"id": "e", "text": "وبدأ بالهجوم", "spans": [[5, 12, "TRIGGER"]]}
+    gold_file = _jsonl(tmp_path / "dev.jsonl", [gold, inflected])
     train_file = _jsonl(tmp_path / "train.jsonl", train)
-    _jsonl(tmp_path / "run" / "dev" / "predictions.jsonl", [predicted])
+    _jsonl(tmp_path / "run" / "dev" / "predictions.jsonl", [predicted, {**inflected, "spans": []}])
     args = [str(tmp_path / "run"), "--gold", str(gold_file), "--train", str(train_file)]
     assert sources.main(args) == 0
     out = capsys.readouterr().out
     assert "| PLACE | 0.0 | 0.0 | 0.0 | 1.0 | 0.0 |" in out  # حلب predicted as مدينة حلب
-    assert "| TRIGGER | 1.0 | 0.0 | 0.0 | 0.0 | 0.0 |" in out  # وهاجمت missed
-    assert "| TRIGGER | missed | 1.0 | 0.00 | 0.50 (1 spans) | `وهاجمت` |" in out
+    assert "| TRIGGER | 2.0 | 0.0 | 0.0 | 0.0 | 0.0 |" in out  # وهاجمت and بالهجوم missed
+    missed = "| TRIGGER | missed | 2.0 | 0.50 | 0.00 | 0.50 (1 spans) | `وهاجمت`, `بالهجوم` |"
+    assert missed in out
     # inside the longer ACTOR of t3 it is neither annotated alone nor left out: 1 of 3
-    assert "| ACTOR | spurious | 1.0 | 0.00 | 0.33 (1 spans) | `القوات` |" in out
+    assert "| ACTOR | spurious | 1.0 | 0.00 | 0.00 | 0.33 (1 spans) | `القوات` |" in out

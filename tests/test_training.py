@@ -50,6 +50,7 @@ def test_every_config_group_option_composes() -> None:
             "news-small-encoder-anercorp-first-distill",
             "news-small-encoder-anercorp-own-head",
             "news-small-encoder-distill",
+            "news-small-encoder-wojood-first",
         ],
         "model": [
             "arabert-v02",
