@@ -139,14 +139,19 @@ def test_a_single_seed_is_a_list_of_one() -> None:
     assert PseudoConfig("raw.txt", teacher_seeds=7).teacher_seeds == [7]  # type: ignore[arg-type]
 
 
-def test_one_run_trains_its_teacher_then_the_student(tmp_path: Path) -> None:
+def test_one_run_trains_its_teacher_then_the_student(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     pseudo = PseudoConfig(str(unlabelled_file(tmp_path)), teacher_seeds=[7], documents=20)
     data = DataConfig(
-        train=str(SAMPLE / "train.jsonl"), dev=str(SAMPLE / "dev.jsonl"), pseudo=pseudo
+        train=str(SAMPLE / "train.jsonl"), dev=str(SAMPLE / "dev.jsonl"), pseudo=pseudo, limit=6
     )
-    result: TrainResult = run_training(
-        data, ModelConfig(), ENCODING, tiny_trainer(2), tmp_path / "run"
-    )
+    with caplog.at_level("INFO"):
+        result: TrainResult = run_training(
+            data, ModelConfig(), ENCODING, tiny_trainer(2), tmp_path / "run"
+        )
+    # the teacher learns from the documents the run read: one loader report, not one a run
+    assert sum("train: first 6 of" in r.getMessage() for r in caplog.records) == 1
     teacher = tmp_path / "run" / "teachers" / "seed-7"
     teacher_train = json.loads((teacher / "metrics.json").read_text(encoding="utf-8"))["train"]
     assert teacher_train["pseudo_windows"] == 0  # the teacher learns from gold alone

@@ -24,6 +24,7 @@ from araevent.training.outputs import (
 from araevent.training.pseudo import draw_unlabelled, pseudo_rows, with_teacher
 from araevent.training.sequential import auxiliary_stage
 from araevent.training.splits import (
+    Corpora,
     auxiliary_rows,
     encode_splits,
     load_splits,
@@ -47,16 +48,29 @@ def run_training(
     ``output_dir`` before training starts. Each split's full evaluation (reports and
     predictions) is written to ``output_dir/<split>``.
     """
+    corpora = load_splits(data)
+    return _train_on(corpora, data, model, encoding, trainer, Path(output_dir), evaluation)
+
+
+def _train_on(
+    corpora: Corpora,
+    data: DataConfig,
+    model: ModelConfig,
+    encoding: EncodingConfig,
+    trainer: TrainerConfig,
+    output_dir: Path,
+    evaluation: EvaluationConfig | None,
+) -> TrainResult:
+    """:func:`run_training` on corpora already read: its teachers learn from the same
+    documents, so they are read (and their loader report given) once."""
     from transformers import set_seed
 
-    output_dir = Path(output_dir)
     schema = data.schema
-    corpora = load_splits(data)
     drawn = draw_unlabelled(data.pseudo, corpora.texts(), trainer.seed)
     checkpoint = resume_checkpoint(trainer.resume_from_checkpoint, output_dir)
 
     def train_teacher(recipe: DataConfig, seeded: TrainerConfig, folder: Path) -> TrainResult:
-        return run_training(recipe, model, encoding, seeded, folder, evaluation)
+        return _train_on(corpora, recipe, model, encoding, seeded, folder, evaluation)
 
     data, teachers = teacher_stage(data, model, encoding, trainer, output_dir, train_teacher)
     set_seed(trainer.seed)
