@@ -93,7 +93,7 @@ class TrainingUse:
 def errors(gold: Sequence[Document], predicted: Sequence[Document]) -> list[tuple[str, str, str]]:
     """(label, kind, string) of every error: the gold span's label and string, the
     prediction's for a spurious one."""
-    out = []
+    out: list[tuple[str, str, str]] = []
     for gold_doc, pred_doc in pair_documents(gold, predicted):
         for pair in align(gold_doc.spans, pred_doc.spans):
             if pair.kind == "correct":
