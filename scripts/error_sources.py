@@ -40,7 +40,10 @@ ARTICLE = "ال"
 def core(string: str, vocabulary: set[str] | None = None) -> str:
     """A span's string without its first word's proclitics and article (``بالمعارك`` and
     ``معارك`` give ``معارك``); a known stem wins over reading its first letters as clitics."""
-    stripped = strip_proclitics(string, vocabulary=vocabulary).text
+    if vocabulary is not None and string.split(" ", 1)[0] in vocabulary:
+        stripped = string  # a known word is not read as clitics (كمال is not ك + مال)
+    else:
+        stripped = strip_proclitics(string, vocabulary=vocabulary).text
     if stripped.startswith(ARTICLE) and len(stripped.split(" ", 1)[0]) >= 2 + len(ARTICLE):
         return stripped[len(ARTICLE) :]
     return stripped
@@ -56,7 +59,10 @@ class TrainingUse:
         self.documents = documents
         self._counts: dict[str, tuple[Counter[str], int]] = {}
         strings = [(doc.text[s.start : s.end], s.label) for doc in documents for s in doc.spans]
-        self._vocabulary = {core(string) for string, _ in strings}
+        # stems a first word may have, with and without the article, so that a known stem
+        # wins over reading its first letters as clitics (لمجلس الأمن, للجنة, للميليشيات)
+        heads = {strip_proclitics(string).text.split(" ", 1)[0] for string, _ in strings}
+        self._vocabulary = heads | {core(head) for head in heads}
         self._cores = {(core(string, self._vocabulary), label) for string, label in strings}
 
     def core_taught(self, string: str, label: str) -> bool:

@@ -40,9 +40,15 @@ def test_errors_are_counted_by_kind_and_looked_up_in_training(
         {"id": "t3", "text": "القوات الأمريكية", "spans": [[0, 16, "ACTOR"]]},
         {"id": "t4", "text": "انسحبت القوات", "spans": [[7, 13, "ACTOR"]]},
         {"id": "t5", "text": "بدأ الهجوم", "spans": [[4, 10, "TRIGGER"]]},
+        {"id": "t6", "text": "اجتمع مجلس الأمن", "spans": [[6, 16, "ACTOR"]]},
     ]
-    # "بالهجوم" never occurs in train, but its core does, as the trigger "الهجوم"
-    inflected = {"id": "e", "text": "وبدأ بالهجوم", "spans": [[5, 12, "TRIGGER"]]}
+    # "بالهجوم" and "لمجلس الأمن" never occur in train, but their cores do, as the trigger
+    # "الهجوم" and the ACTOR "مجلس الأمن"; "وصادرت" is untaught either way
+    inflected = {
+        "id": "e",
+        "text": "وبدأ بالهجوم وصادرت لمجلس الأمن",
+        "spans": [[5, 12, "TRIGGER"], [13, 19, "TRIGGER"], [20, 31, "ACTOR"]],
+    }
     gold_file = _jsonl(tmp_path / "dev.jsonl", [gold, inflected])
     train_file = _jsonl(tmp_path / "train.jsonl", train)
     _jsonl(tmp_path / "run" / "dev" / "predictions.jsonl", [predicted, {**inflected, "spans": []}])
@@ -50,8 +56,11 @@ def test_errors_are_counted_by_kind_and_looked_up_in_training(
     assert sources.main(args) == 0
     out = capsys.readouterr().out
     assert "| PLACE | 0.0 | 0.0 | 0.0 | 1.0 | 0.0 |" in out  # حلب predicted as مدينة حلب
-    assert "| TRIGGER | 2.0 | 0.0 | 0.0 | 0.0 | 0.0 |" in out  # وهاجمت and بالهجوم missed
-    missed = "| TRIGGER | missed | 2.0 | 0.50 | 0.00 | 0.50 (1 spans) | `وهاجمت`, `بالهجوم` |"
+    assert "| TRIGGER | 3.0 | 0.0 | 0.0 | 0.0 | 0.0 |" in out  # وهاجمت, بالهجوم, وصادرت
+    missed = (
+        "| TRIGGER | missed | 3.0 | 0.67 | 0.33 | 0.50 (1 spans) | `وهاجمت`, `بالهجوم`, `وصادرت` |"
+    )
     assert missed in out
+    assert "| ACTOR | missed | 1.0 | 1.00 | 0.00 |  | `لمجلس الأمن` |" in out
     # inside the longer ACTOR of t3 it is neither annotated alone nor left out: 1 of 3
     assert "| ACTOR | spurious | 1.0 | 0.00 | 0.00 | 0.33 (1 spans) | `القوات` |" in out

@@ -337,6 +337,8 @@ def test_an_unset_setting_is_a_setting() -> None:
     assert unknown_setting(TRAIN_CONFIGS, "train", [recipe, "data.pseudo.teacher=[m]"]) is None
     typo = unknown_setting(TRAIN_CONFIGS, "train", [recipe, "data.pseudo.teachr=[m]"])
     assert typo is not None and typo.endswith("did you mean data.pseudo.teacher?")
+    # a group no default selects is left to hydra (which says to write +pseudo=raw-news)
+    assert unknown_setting(TRAIN_CONFIGS, "train", ["pseudo=raw-news"]) is None
 
 
 def test_the_console_shows_an_epoch_table_and_says_which_epoch_was_kept(

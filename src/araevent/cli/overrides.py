@@ -53,8 +53,12 @@ def unknown_setting(config_dir: str, config_name: str, argv: Sequence[str]) -> s
         parsed = OverridesParser.create().parse_overrides(setting_overrides(argv))
     except HydraException:
         return None
+    from hydra.core.global_hydra import GlobalHydra
+
     with initialize_config_dir(config_dir=config_dir, version_base="1.3"):
-        groups = set(compose(config_name).keys()) | {"experiment"}
+        # a group no default selects (experiment, pseudo) is a group too, not a setting
+        offered = GlobalHydra.instance().config_loader().list_groups("")
+        groups = set(compose(config_name).keys()) | set(offered)
         chosen = [o for o in parsed if o.key_or_group in groups and "." not in o.key_or_group]
         if any(o.is_sweep_override() for o in chosen):
             return None  # a sweep over groups: each run's config differs; hydra checks each
