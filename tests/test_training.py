@@ -366,6 +366,22 @@ def test_the_console_shows_an_epoch_table_and_says_which_epoch_was_kept(
     assert stopped["kept_dev_span_f1"] == best
 
 
+def test_a_run_without_dev_shows_each_epochs_training_loss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ANERcorp has no dev split: its epochs are rows too, not 15 silent minutes."""
+    from araevent.cli.main import main
+
+    monkeypatch.chdir(REPO)
+    args = ["data.limit=4", "data.dev=null", "trainer.epochs=2", f"hydra.run.dir={tmp_path}"]
+    assert main(["train", *args, *QUIET]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    table = lines.index("epoch  train loss")
+    assert [line.split()[0] for line in lines[table + 1 : table + 3]] == ["1", "2"]
+    assert all(float(line.split()[1]) > 0 for line in lines[table + 1 : table + 3])
+    assert "trained all 2 epochs; the last weights are kept" in lines[table + 3]
+
+
 def test_the_random_tiny_model_at_a_pretrained_encoders_rate_is_warned_about(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

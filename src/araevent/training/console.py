@@ -15,6 +15,7 @@ from typing import Any
 log = logging.getLogger("araevent.training")
 
 HEADER = f"{'epoch':>5}  {'train loss':>10}  {'dev loss':>8}  {'dev span F1':>11}  best"
+HEADER_WITHOUT_DEV = f"{'epoch':>5}  {'train loss':>10}"
 
 
 @dataclass
@@ -60,12 +61,13 @@ class StopNote:
 
 
 def console_callbacks(
-    patience: int | None, epoch_loss: Callable[[], float | None]
+    patience: int | None, epoch_loss: Callable[[], float | None], has_dev: bool = True
 ) -> tuple[Any, Any]:
     """``(table, bar)``: the epoch table (its ``stop`` is set when training ends) and the
     progress bar that replaces transformers' own. ``epoch_loss`` gives the mean training loss
-    of the epoch just ended. Defined on call: importing this module does not import
-    transformers."""
+    of the epoch just ended. Without a dev split a row is shown when each epoch ends (its
+    training loss alone), so that a long run without a progress bar is not silent until it
+    finishes. Defined on call: importing this module does not import transformers."""
     from transformers import ProgressCallback, TrainerCallback
 
     class EpochTable(TrainerCallback):
@@ -78,6 +80,13 @@ def console_callbacks(
 
         def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self._pending_loss = epoch_loss()
+            if has_dev or not state.is_world_process_zero:
+                return  # the row waits for the epoch's dev scores
+            if not self._header_shown:
+                log.info("%s", HEADER_WITHOUT_DEV)
+                self._header_shown = True
+            loss = "-" if self._pending_loss is None else f"{self._pending_loss:.4f}"
+            log.info("%5g  %10s", float(state.epoch or 0), loss)
 
         def on_evaluate(
             self,

@@ -148,7 +148,9 @@ def fit(
     patience = settings.early_stopping_patience if dev is not None else None
     trainer_class = span_trainer_class()
     curve = learning_curve_callback()
-    table, bar = console_callbacks(patience, lambda: hf_trainer.take_epoch_loss())
+    table, bar = console_callbacks(
+        patience, lambda: hf_trainer.take_epoch_loss(), has_dev=dev is not None
+    )
     callbacks = [curve, table] + ([EarlyStoppingCallback(patience)] if patience else [])
     hf_trainer = trainer_class(
         model=net,
