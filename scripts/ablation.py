@@ -23,7 +23,7 @@ import numpy as np
 from araevent.evaluation.bootstrap import seed_mean_interval
 from araevent.evaluation.compare import RunEvaluation
 
-LABELS = ["ACTOR", "PLACE", "DATE", "TRIGGER"]
+LABELS = ["ACTOR", "PLACE", "DATE", "TRIGGER"]  # the project's order; other labels follow theirs
 
 
 @dataclass
@@ -48,11 +48,16 @@ class Row:
             return np.array([s["micro"]["f1"] for s in strict])
         return np.array([s["per_label"][label]["f1"] for s in strict])
 
-    def counts(self, ids: list[str]) -> list[np.ndarray]:
+    def labels(self) -> list[str]:
+        """The labels its first run was scored on (ANERcorp's own four, or the project's)."""
+        scored = list(self.runs[0].metrics["labels"])
+        return [x for x in LABELS if x in scored] + [x for x in scored if x not in LABELS]
+
+    def counts(self, ids: list[str], labels: list[str]) -> list[np.ndarray]:
         """Each run's per-document counts in the order of ``ids``."""
         out = []
         for run in self.runs:
-            own, counts = run.document_counts(LABELS)
+            own, counts = run.document_counts(labels)
             order = {doc: i for i, doc in enumerate(own)}
             out.append(counts[[order[doc] for doc in ids]])
         return out
@@ -74,14 +79,15 @@ class Row:
 
 
 def table(rows: list[Row], samples: int) -> str:
-    ids, _ = rows[0].runs[0].document_counts(LABELS)
-    head = ["recipe", "seeds", "micro F1 (mean)", "sd", "95% interval", "Δ first", *LABELS]
+    labels = rows[0].labels()
+    ids, _ = rows[0].runs[0].document_counts(labels)
+    head = ["recipe", "seeds", "micro F1 (mean)", "sd", "95% interval", "Δ first", *labels]
     head += ["train min", "windows/epoch"]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
     first = rows[0].f1().mean()
     for row in rows:
         f1 = row.f1()
-        ci = seed_mean_interval(row.counts(ids), samples)
+        ci = seed_mean_interval(row.counts(ids, labels), samples)
         minutes, windows = row.cost()
         cells = [
             row.name,
@@ -90,7 +96,7 @@ def table(rows: list[Row], samples: int) -> str:
             f"{f1.std(ddof=1):.3f}" if len(f1) > 1 else "",
             f"{ci.low:.3f}–{ci.high:.3f}",
             f"{f1.mean() - first:+.3f}",
-            *(f"{row.f1(label).mean():.3f}" for label in LABELS),
+            *(f"{row.f1(label).mean():.3f}" for label in labels),
             minutes,
             windows,
         ]
