@@ -115,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print("python scripts/ablation.py " + " ".join(f'"{r}"' for r in args.rows))
+    options = [] if args.split == "dev" else ["--split", args.split]
+    options += [] if args.samples == 1000 else ["--samples", str(args.samples)]
+    print("python scripts/ablation.py " + " ".join([*options, *(f'"{r}"' for r in args.rows)]))
     print(table(rows, args.samples))
     return 0
 

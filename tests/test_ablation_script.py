@@ -46,5 +46,6 @@ def test_runs_scored_on_other_labels_get_their_columns(
     (folder / "document_counts.jsonl").write_text(counts, encoding="utf-8")
     assert ablation.main([f"aner={folder}", "--split", "test", "--samples", "20"]) == 0
     out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("python scripts/ablation.py --split test --samples 20 ")
     assert out[1].split(" | ")[6:8] == ["LOC", "PERS"]
     assert out[3].split(" | ")[6:8] == ["0.800", "0.600"]
