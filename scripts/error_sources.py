@@ -157,19 +157,30 @@ def coverage_table(
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The runs to read and the gold and training files they are read against."""
     parser.add_argument("runs", nargs="+", type=Path, help="training run folders")
     parser.add_argument("--train", type=Path, default=NEWS / "train.jsonl")
     parser.add_argument("--gold", type=Path, default=NEWS / "dev.jsonl")
     parser.add_argument("--split", default="dev", help="the runs' evaluation folder")
+
+
+def run_errors(gold_path: Path, runs: Sequence[Path], split: str) -> list[tuple[str, str, str]]:
+    """:func:`errors` of every run's ``split`` predictions against the gold file, together."""
+    gold = list(load(gold_path))
+    found: list[tuple[str, str, str]] = []
+    for run in runs:
+        found += errors(gold, list(load(run / split / "predictions.jsonl")))
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_run_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        gold = list(load(args.gold))
         use = TrainingUse(list(load(args.train)))
-        found = []
-        for run in args.runs:
-            found += errors(gold, list(load(run / args.split / "predictions.jsonl")))
+        found = run_errors(args.gold, args.runs, args.split)
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from error_sources import NEWS, SHARED, TrainingUse, errors
+from error_sources import SHARED, TrainingUse, add_run_arguments, run_errors
 
 from araevent.data.document import Document
 from araevent.io import load
@@ -135,11 +135,8 @@ def train_matches(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("runs", nargs="+", type=Path, help="training run folders")
+    add_run_arguments(parser)
     parser.add_argument("--lexicon", type=Path, default=CAMEO, help="a CAMEO verb dictionary")
-    parser.add_argument("--train", type=Path, default=NEWS / "train.jsonl")
-    parser.add_argument("--gold", type=Path, default=NEWS / "dev.jsonl")
-    parser.add_argument("--split", default="dev", help="the runs' evaluation folder")
     parser.add_argument(
         "--strict",
         action="store_true",
@@ -149,11 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     match = matches_strictly if args.strict else matches
     try:
         lexicon = cameo_words(args.lexicon)
-        gold = list(load(args.gold))
         train = list(load(args.train))
-        found = []
-        for run in args.runs:
-            found += errors(gold, list(load(run / args.split / "predictions.jsonl")))
+        found = run_errors(args.gold, args.runs, args.split)
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
