@@ -31,7 +31,8 @@ def spans(predictor: Predictor, texts: list[str] = TEXTS) -> list[list[tuple[int
 
 @pytest.fixture(scope="module")
 def torch_predictor(exported: Path) -> Predictor:
-    return Predictor.from_pretrained(exported, device="cpu")
+    """fp32 whatever the CPU: the ONNX file it is compared with computes in fp32."""
+    return Predictor.from_pretrained(exported, device="cpu", dtype="float32")
 
 
 def test_export_round_trip_predicts_what_the_trained_model_predicts(

@@ -29,6 +29,7 @@ httpx = pytest.importorskip("httpx")
 from araevent import Predictor  # noqa: E402
 from araevent.cli.main import main  # noqa: E402
 from araevent.events import events_from_entities  # noqa: E402
+from araevent.precision import resolve_dtype  # noqa: E402
 from araevent.serving.batching import BatchQueue, BatchSettings, QueueFull  # noqa: E402
 from araevent.serving.limits import Limits  # noqa: E402
 from tests.conftest import REPO, SAMPLE  # noqa: E402
@@ -191,7 +192,9 @@ def test_health_and_model_description(server: Server, exported: Path) -> None:
     meta = json.loads((exported / "araevent.json").read_text(encoding="utf-8"))
     assert info["labels"] == meta["labels"]
     assert info["encoding"] == meta["encoding"]
-    assert info["backend"] == "torch" and info["precision"] == "float32"
+    # the precision `dtype="auto"` chooses on this machine: bf16 where the CPU has it natively
+    auto = str(resolve_dtype("auto", "cpu")[0]).removeprefix("torch.")
+    assert info["backend"] == "torch" and info["precision"] == auto
     (member,) = info["members"]
     assert member["training_data"]["sha256"] == meta["training"]["data_sha256"]
     assert member["base_model"] == meta["training"]["base_model"]
