@@ -32,7 +32,7 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--device", default="auto", help="auto, cuda or cpu")
     parser.add_argument("--limit", type=int, help="first N training documents (smoke runs)")
     parser.add_argument("--peak-tflops", type=float, help="the GPU's dense bf16 peak")
-    parser.add_argument("--frameworks", default="araevent,run_ner")
+    parser.add_argument(
+        "--frameworks",
+        default="araevent,run_ner",
+        help=f"comma-separated, of {', '.join(FRAMEWORKS)}: each as users run it by default, "
+        "and the references at their best (-bf16) or in fp32 (-fp32)",
+    )
     parser.add_argument("--out", type=Path, default=Path("models/bench/train-speed"))
     return parser.parse_args(argv)
 
@@ -151,7 +156,11 @@ def peak_flops(explicit: float | None) -> float | None:
 # --- the two frameworks -----------------------------------------------------------------------
 
 
-def run_araevent(args: argparse.Namespace, model: str, out: Path) -> dict[str, Any]:
+def run_araevent(
+    args: argparse.Namespace, model: str, out: Path, bf16: str = "auto"
+) -> dict[str, Any]:
+    """``araevent train`` as a user runs it; ``bf16`` is ``trainer.bf16`` (``auto`` chooses
+    bf16 where the device computes it natively)."""
     trainer = "gpu" if uses_cuda(args.device) else "cpu"
     command = [
         sys.executable,
@@ -170,6 +179,7 @@ def run_araevent(args: argparse.Namespace, model: str, out: Path) -> dict[str, A
         f"trainer.learning_rate={args.learning_rate}",
         f"trainer.seed={args.seed}",
         f"trainer.device={args.device}",
+        f"trainer.bf16={bf16}",
         "trainer.early_stopping_patience=null",
         "trainer.save_total_limit=1",
         "trainer.tensorboard=false",
@@ -192,14 +202,17 @@ def run_araevent(args: argparse.Namespace, model: str, out: Path) -> dict[str, A
     }
 
 
-def run_run_ner(
-    args: argparse.Namespace, model: str, out: Path, data: dict[str, Path]
-) -> dict[str, Any]:
+def run_ner_arguments(
+    args: argparse.Namespace, model: str, out: Path, data: dict[str, Path], best: bool = False
+) -> list[str]:
+    """run_ner.py's command line with the shared hyperparameters; on a GPU with bf16 it gets
+    ``--bf16`` as its README suggests, on a CPU only when ``best`` asks for it (its default
+    there is fp32)."""
     import torch
 
     cuda = uses_cuda(args.device)
-    bf16 = cuda and torch.cuda.is_bf16_supported()
-    run_ner_args = [
+    bf16 = best or (cuda and torch.cuda.is_bf16_supported())
+    return [
         f"--model_name_or_path={model}",
         f"--train_file={data['train']}",
         f"--validation_file={data['dev']}",
@@ -223,6 +236,12 @@ def run_run_ner(
         f"--bf16={str(bf16).lower()}",
         *(["--use_cpu=true"] if not cuda else []),
     ]
+
+
+def run_run_ner(
+    args: argparse.Namespace, model: str, out: Path, data: dict[str, Path], best: bool = False
+) -> dict[str, Any]:
+    run_ner_args = run_ner_arguments(args, model, out, data, best)
     clock = out / "learning_curve.json"
     command = [
         sys.executable,
@@ -248,6 +267,15 @@ def run_run_ner(
         "truncated": truncated,
         "model_dir": str(out),
     }
+
+
+# name -> (args, model, out folder, run_ner's data files) -> the run's record
+FRAMEWORKS: dict[str, Callable[..., dict[str, Any]]] = {
+    "araevent": lambda args, model, out, data: run_araevent(args, model, out),
+    "araevent-fp32": lambda args, model, out, data: run_araevent(args, model, out, bf16="false"),
+    "run_ner": lambda args, model, out, data: run_run_ner(args, model, out, data),
+    "run_ner-bf16": lambda args, model, out, data: run_run_ner(args, model, out, data, best=True),
+}
 
 
 def run_ner_worker(run_ner: str, clock: str, argv: Sequence[str]) -> None:
@@ -376,7 +404,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     args = parse_args(argv)
     frameworks = args.frameworks.split(",")
-    if "run_ner" in frameworks and not (args.run_ner and args.run_ner.is_file()):
+    unknown = sorted(set(frameworks) - set(FRAMEWORKS))
+    if unknown:
+        sys.exit(f"--frameworks: unknown {', '.join(unknown)} (known: {', '.join(FRAMEWORKS)})")
+    if any(name.startswith("run_ner") for name in frameworks) and not (
+        args.run_ner and args.run_ner.is_file()
+    ):
         sys.exit(
             "--run-ner must name run_ner.py from the transformers repository "
             "(examples/pytorch/token-classification/run_ner.py at the installed version)"
@@ -401,11 +434,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     for name in frameworks:
         out = args.out / name
-        run = (
-            run_araevent(args, model, out)
-            if name == "araevent"
-            else run_run_ner(args, model, out, data)
-        )
+        run = FRAMEWORKS[name](args, model, out, data)
         run["summary"] = summarise(run, words, peak)
         results["frameworks"][name] = run
     results["target_f1"] = min(r["summary"]["best_f1"] for r in results["frameworks"].values())
