@@ -194,7 +194,7 @@ def test_members_that_differ_are_refused_naming_the_folder(
     with pytest.raises(ValueError) as raised:
         Predictor.ensemble([model_dir, other], device="cpu")
     message = str(raised.value)
-    assert message.startswith(f"{other} differs from the first ensemble member {model_dir}: ")
+    assert message.startswith(f"{other} differs from the first member {model_dir}: ")
     assert what in message and "\n" not in message
 
 

@@ -224,6 +224,29 @@ def test_bf16_prediction_gives_valid_spans(model_dir: Path, predictor: Predictor
     assert same >= 0.9 * sum(map(len, reference)) > 0
 
 
+def test_a_bf16_predictor_stores_its_weights_in_bf16_once(model_dir: Path) -> None:
+    import torch
+
+    from araevent.torch_runner import TorchRunner
+
+    bf16 = Predictor.from_pretrained(model_dir, device="cpu", dtype="bfloat16")
+    assert isinstance(bf16.runner, TorchRunner) and not bf16.runner.autocast
+    assert {p.dtype for p in bf16.runner.model.parameters()} == {torch.bfloat16}
+    assert all(KNOWN[e.start : e.end] == e.text for e in bf16.predict(KNOWN))
+
+
+def test_bf16_evaluation_of_a_model_in_training_keeps_its_fp32_weights(model_dir: Path) -> None:
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    predictor = Predictor.from_pretrained(model_dir, device="cpu")
+    model = AutoModelForTokenClassification.from_pretrained(model_dir)
+    documents = list(load(SAMPLE / "dev.jsonl"))[:2]
+    tokenizer, encoding, schema = predictor.tokenizer, predictor.encoding, predictor.schema
+    predict_documents(model, tokenizer, documents, encoding, schema, device="cpu", dtype="bfloat16")
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
+
+
 def test_the_onnx_backend_takes_no_dtype(model_dir: Path) -> None:
     with pytest.raises(ValueError, match="applies to the torch backend; the onnx backend runs"):
         Predictor.from_pretrained(model_dir, backend="onnx", dtype="bfloat16")

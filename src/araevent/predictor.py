@@ -153,7 +153,7 @@ class Predictor:
         _check_options(backend, dtype, onnx_file, batch_size, threads)
         for folder in folders:
             _check_folder(folder, backend, onnx_file)
-        schema, encoding = _check_members(folders)
+        schema, encoding = shared_settings(folders)
         loaded = [
             _load_runner(folder, schema, device, backend, onnx_file, dtype, threads)
             for folder in folders
@@ -285,11 +285,12 @@ def _load_runner(
     return runner, StandaloneTokenizer(folder)
 
 
-def _check_members(folders: Sequence[Path]) -> tuple[LabelSchema, EncodingConfig]:
-    """The shared labels and encoding of an ensemble's folders, or a ``ValueError`` naming the
-    first folder that differs from the first one, and what differs: members run on the same
-    sub-tokens and their probabilities are averaged tag by tag, which only means something
-    when they tokenize, window and label alike."""
+def shared_settings(folders: Sequence[Path]) -> tuple[LabelSchema, EncodingConfig]:
+    """The shared labels and encoding of model folders to be combined, or a ``ValueError``
+    naming the first folder that differs from the first one, and what differs: an ensemble's
+    members run on the same sub-tokens and their probabilities are averaged tag by tag (a
+    weight average, their weights), which only means something when they tokenize, window and
+    label alike."""
     from araevent.tokenizer_file import special_tokens
 
     first = folders[0]
@@ -309,7 +310,7 @@ def _check_members(folders: Sequence[Path]) -> tuple[LabelSchema, EncodingConfig
         else:
             continue
         raise ValueError(
-            f"{folder} differs from the first ensemble member {first}: {what}; members must "
+            f"{folder} differs from the first member {first}: {what}; members must "
             "share labels, encoding and tokenizer"
         )
     return schema, encoding
@@ -347,7 +348,7 @@ def _load_torch(
         )
         if list(model.config.id2label.values()) != list(schema.tags):
             raise ValueError(f"{folder}: config id2label does not match araevent.json labels")
-        runner = TorchRunner(model, device, dtype)
+        runner = TorchRunner(model, device, dtype, own_weights=True)
         tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
     if threads is not None:
         torch.set_num_threads(threads)

@@ -35,24 +35,35 @@ class TorchRunner:
     """Logits for a batch under ``inference_mode``, in the precision of ``dtype``.
 
     ``dtype`` is ``"auto"`` (bf16 where the device computes it natively, see
-    :mod:`araevent.precision`), ``"float32"`` or ``"bfloat16"``. bf16 runs as autocast, not as
-    weights cast to bf16: layer norms, softmax and accumulations stay in fp32, so predictions
-    stay closer to fp32 ones, and the weights are kept as loaded.
+    :mod:`araevent.precision`), ``"float32"`` or ``"bfloat16"``. By default bf16 runs as
+    autocast and the weights are kept as loaded: the model may be one being trained (dev
+    evaluation between epochs), whose fp32 weights must not change. ``own_weights=True`` says
+    the runner owns the model (the Predictor loaded it for prediction only), so in bf16 its
+    weights are stored in bf16 once instead of being cast by autocast at every batch: 17% more
+    documents/s on a CPU with AVX512-BF16, with the same dev F1 (docs/benchmarks.md).
     """
 
     def __init__(
-        self, model: Any, device: str | torch.device = "auto", dtype: str = "auto"
+        self,
+        model: Any,
+        device: str | torch.device = "auto",
+        dtype: str = "auto",
+        own_weights: bool = False,
     ) -> None:
         from araevent.precision import resolve_dtype
 
         self.device = resolve_device(device) if isinstance(device, str) else device
         self.dtype, self.dtype_reason = resolve_dtype(dtype, self.device)
         self.model = model.to(self.device).eval()
+        self.autocast = self.dtype == torch.bfloat16
+        if own_weights and self.autocast:
+            self.model = self.model.to(torch.bfloat16)
+            self.autocast = False
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         with (
             torch.inference_mode(),
-            torch.autocast(self.device.type, torch.bfloat16, enabled=self.dtype == torch.bfloat16),
+            torch.autocast(self.device.type, torch.bfloat16, enabled=self.autocast),
         ):
             logits = self.model(
                 input_ids=torch.from_numpy(input_ids).to(self.device),

@@ -1,0 +1,94 @@
+"""Average the weights of several exported models of one recipe into one model folder (a
+uniform "model soup", Wortsman et al. 2022).
+
+Fine-tunes of one pretrained encoder sometimes stay close enough in weight space that their
+average predicts like their ensemble, at one model's cost; the ablation in docs/benchmarks.md
+measures whether the seeds of a recipe do. The members must be the same architecture with the
+same labels and windows; the output is an ordinary model folder (the first member's files,
+its weights replaced by the mean), to evaluate like any other:
+
+    python scripts/weight_average.py models/bench/soup-w64 models/bench/news-w64-s42/model \\
+        models/bench/news-w64-s1/model models/bench/news-w64-s2/model
+    araevent evaluate --model models/bench/soup-w64 ../shared/data/araevent-news/dev.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from araevent.export import model_card
+from araevent.predictor import shared_settings
+
+WEIGHTS = "model.safetensors"
+SETTINGS = "araevent.json"
+# the first member's files that describe it alone: its figures, and exports of its weights
+OWN_FILES = (WEIGHTS, "README.md", "*.onnx")
+
+
+def read_members(folders: Sequence[Path]) -> list[dict[str, torch.Tensor]]:
+    """The members' weights, once their labels, windows and tokenizer are known to agree."""
+    for folder in folders:
+        for name in (WEIGHTS, SETTINGS):
+            if not (folder / name).is_file():
+                raise ValueError(f"{folder}: no {name} (give exported model folders)")
+    shared_settings(folders)
+    return [load_file(str(folder / WEIGHTS)) for folder in folders]
+
+
+def write_model(output: Path, first: Path, weights: dict[str, torch.Tensor], members: int) -> None:
+    """The first member's folder with the averaged weights; its settings file and model card
+    keep labels, windows and normalisation, and say how many models were averaged instead of
+    giving the first's dev figures."""
+    shutil.copytree(first, output, ignore=shutil.ignore_patterns(*OWN_FILES))
+    save_file(weights, str(output / WEIGHTS), metadata={"format": "pt"})
+    settings = json.loads((output / SETTINGS).read_text(encoding="utf-8"))
+    settings["metrics"] = None
+    settings["training"] = {**settings.get("training", {}), "weight_average_of": members}
+    (output / SETTINGS).write_text(json.dumps(settings, ensure_ascii=False, indent=2) + "\n")
+    (output / "README.md").write_text(model_card(settings), encoding="utf-8")
+
+
+def average(
+    states: Sequence[dict[str, torch.Tensor]], names: Sequence[Path]
+) -> dict[str, torch.Tensor]:
+    """The element-wise mean of the members' tensors, computed in fp32, stored as the first
+    member stores them."""
+    reference = states[0]
+    for state, name in zip(states[1:], names[1:], strict=True):
+        shapes = {k: tuple(v.shape) for k, v in state.items()}
+        if shapes != {k: tuple(v.shape) for k, v in reference.items()}:
+            raise ValueError(f"{name}: its tensors differ from {names[0]}'s in names or shapes")
+    return {
+        key: (sum(state[key].float() for state in states) / len(states)).to(tensor.dtype)
+        for key, tensor in reference.items()
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("output", type=Path, help="the model folder to write")
+    parser.add_argument("members", nargs="+", type=Path, help="exported model folders")
+    args = parser.parse_args(argv)
+    try:
+        if args.output.exists():
+            raise ValueError(f"{args.output} exists; give a new folder")
+        states = read_members(args.members)
+        averaged = average(states, args.members)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    write_model(args.output, args.members[0], averaged, len(states))
+    print(f"{args.output}: the mean of {len(states)} models' weights")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
