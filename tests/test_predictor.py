@@ -1,10 +1,12 @@
 """The Predictor users import: same spans as training's path, exact offsets, robust input."""
 
+import copy
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from araevent import Predictor
@@ -244,6 +246,27 @@ def test_bf16_evaluation_of_a_model_in_training_keeps_its_fp32_weights(model_dir
     documents = list(load(SAMPLE / "dev.jsonl"))[:2]
     tokenizer, encoding, schema = predictor.tokenizer, predictor.encoding, predictor.schema
     predict_documents(model, tokenizer, documents, encoding, schema, device="cpu", dtype="bfloat16")
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
+
+
+def test_a_runs_evaluation_computes_bf16_logits_exactly_as_the_predictor(
+    model_dir: Path,
+) -> None:
+    """A run scores its splits with ``own_weights=True`` on a copy of the model: bitwise the
+    Predictor's bf16 logits, which autocast over fp32 weights is not."""
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    from araevent.torch_runner import TorchRunner
+
+    predictor = Predictor.from_pretrained(model_dir, device="cpu", dtype="bfloat16")
+    model = AutoModelForTokenClassification.from_pretrained(model_dir)
+    ids = np.random.default_rng(0).integers(5, 200, size=(2, 24))
+    mask = np.ones_like(ids)
+    own = TorchRunner(copy.deepcopy(model), "cpu", "bfloat16", own_weights=True)
+    autocast = TorchRunner(model, "cpu", "bfloat16")
+    assert np.array_equal(own(ids, mask), predictor.runner(ids, mask))
+    assert not np.array_equal(autocast(ids, mask), predictor.runner(ids, mask))
     assert {p.dtype for p in model.parameters()} == {torch.float32}
 
 

@@ -120,13 +120,15 @@ def predict_documents(
     dtype: str = "auto",
     constrained: bool = True,
     progress: bool = False,
+    own_weights: bool = False,
 ) -> list[Document]:
     """:func:`predict_with` a PyTorch model on ``device`` ("auto": CUDA when available), in
-    ``dtype`` (see :class:`~araevent.torch_runner.TorchRunner`)."""
+    ``dtype``; ``own_weights`` lets bf16 cast the model's weights as the Predictor does (see
+    :class:`~araevent.torch_runner.TorchRunner`)."""
     from araevent.torch_runner import TorchRunner
 
     return predict_with(
-        TorchRunner(model, device, dtype),
+        TorchRunner(model, device, dtype, own_weights=own_weights),
         tokenizer,
         documents,
         config,

@@ -3,6 +3,7 @@ evaluation of each split, all scored through the same prediction path users impo
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Sequence
@@ -106,20 +107,26 @@ def evaluate_splits(
     evaluation: EvaluationConfig | None,
     output_dir: Path,
 ) -> dict[str, Evaluation]:
-    """Each split predicted as users predict, scored, and written to ``output_dir/<split>``."""
+    """Each split predicted as users predict, scored, and written to ``output_dir/<split>``.
+
+    A copy of the model predicts, so that in bf16 its weights can be cast once as the
+    Predictor casts them (the figures are then those ``araevent evaluate`` gives for the saved
+    model) while the trained model keeps its fp32 weights."""
     from araevent.inference import predict_documents
 
     schema: LabelSchema = data.schema
+    predictor_model = copy.deepcopy(fitted.model)
     results = {}
     for name, docs in corpora.evaluated():
         predicted = predict_documents(
-            fitted.model,
+            predictor_model,
             tokenizer,
             list(docs),
             encoding,
             schema,
             batch_size=trainer.eval_batch_size,
             device=fitted.model.device,
+            own_weights=True,
         )
         result = evaluate_documents(
             list(docs),
