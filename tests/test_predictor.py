@@ -40,6 +40,7 @@ def test_loaded_predictor_matches_the_in_memory_path(predictor: Predictor, model
         EncodingConfig(max_length=64, stride=16),
         predictor.schema,
         device="cpu",
+        own_weights=True,  # as a run scores its splits
     )
     got = predictor.predict_batch([d.text for d in docs])
     assert [[(e.start, e.end, e.label) for e in ents] for ents in got] == [
@@ -124,11 +125,14 @@ def test_pipe_streams_in_order(predictor: Predictor) -> None:
     texts = [d.text for d in load(SAMPLE / "dev.jsonl")]
     streamed = list(predictor.pipe(iter(texts), batch_size=3))
 
-    def spans(batch: list[list[Any]]) -> list[list[tuple[int, int, str, float]]]:
-        # batches pad differently, which moves scores in the last float digits only
-        return [[(e.start, e.end, e.label, round(e.score, 3)) for e in ents] for ents in batch]
-
-    assert spans(streamed) == spans(predictor.predict_batch(texts))
+    batched = predictor.predict_batch(texts)
+    assert [[(e.start, e.end, e.label) for e in ents] for ents in streamed] == [
+        [(e.start, e.end, e.label) for e in ents] for ents in batched
+    ]
+    # batches pad differently, which moves scores in the last digits of the precision: the
+    # third decimal in bf16 (chosen where the CPU has it natively), far less in fp32
+    scores = [e.score for ents in batched for e in ents]
+    assert [e.score for ents in streamed for e in ents] == pytest.approx(scores, abs=1e-2)
 
 
 def test_a_folder_that_is_not_a_model(tmp_path: Path) -> None:
