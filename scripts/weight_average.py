@@ -18,18 +18,19 @@ import argparse
 import json
 import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 
-from araevent.export import model_card
+from araevent.export import export_model
 from araevent.predictor import shared_settings
 
 WEIGHTS = "model.safetensors"
 SETTINGS = "araevent.json"
-# the first member's files that describe it alone: its figures, and exports of its weights
+# the first member's files that describe it alone: its weights, its model card, ONNX exports
 OWN_FILES = (WEIGHTS, "README.md", "*.onnx")
 
 
@@ -44,32 +45,46 @@ def read_members(folders: Sequence[Path]) -> list[dict[str, torch.Tensor]]:
 
 
 def write_model(output: Path, first: Path, weights: dict[str, torch.Tensor], members: int) -> None:
-    """The first member's folder with the averaged weights; its settings file and model card
-    keep labels, windows and normalisation, and say how many models were averaged instead of
-    giving the first's dev figures."""
-    shutil.copytree(first, output, ignore=shutil.ignore_patterns(*OWN_FILES))
-    save_file(weights, str(output / WEIGHTS), metadata={"format": "pt"})
-    settings = json.loads((output / SETTINGS).read_text(encoding="utf-8"))
-    settings["metrics"] = None
-    settings["training"] = {**settings.get("training", {}), "weight_average_of": members}
-    (output / SETTINGS).write_text(json.dumps(settings, ensure_ascii=False, indent=2) + "\n")
-    (output / "README.md").write_text(model_card(settings), encoding="utf-8")
+    """The first member's folder with the averaged weights, written atomically by
+    :func:`araevent.export.export_model`; its settings keep labels, windows and normalisation,
+    and say how many models were averaged instead of giving the first's dev figures."""
+    with tempfile.TemporaryDirectory(prefix=".weight-average.", dir=output.parent) as tmp:
+        source = Path(tmp)
+        for path in first.iterdir():
+            if path.is_file() and not any(path.match(own) for own in OWN_FILES):
+                shutil.copy2(path, source / path.name)
+        save_file(weights, str(source / WEIGHTS), metadata={"format": "pt"})
+        settings = json.loads((source / SETTINGS).read_text(encoding="utf-8"))
+        settings["metrics"] = None
+        settings["training"] = {**settings.get("training", {}), "weight_average_of": members}
+        text = json.dumps(settings, ensure_ascii=False, indent=2) + "\n"
+        (source / SETTINGS).write_text(text, encoding="utf-8")
+        export_model(source, output)
 
 
 def average(
     states: Sequence[dict[str, torch.Tensor]], names: Sequence[Path]
 ) -> dict[str, torch.Tensor]:
-    """The element-wise mean of the members' tensors, computed in fp32, stored as the first
-    member stores them."""
+    """The element-wise mean of the members' floating-point tensors, summed in at least fp32
+    and stored as the first member stores them; other tensors (integer buffers such as
+    position ids) must be equal in every member and are kept."""
     reference = states[0]
     for state, name in zip(states[1:], names[1:], strict=True):
         shapes = {k: tuple(v.shape) for k, v in state.items()}
         if shapes != {k: tuple(v.shape) for k, v in reference.items()}:
             raise ValueError(f"{name}: its tensors differ from {names[0]}'s in names or shapes")
-    return {
-        key: (sum(state[key].float() for state in states) / len(states)).to(tensor.dtype)
-        for key, tensor in reference.items()
-    }
+        for key, tensor in reference.items():
+            if not tensor.is_floating_point() and not torch.equal(state[key], tensor):
+                raise ValueError(f"{name}: {key} (not floating-point) differs from {names[0]}'s")
+    averaged = {}
+    for key, tensor in reference.items():
+        if not tensor.is_floating_point():
+            averaged[key] = tensor
+            continue
+        wide = torch.promote_types(tensor.dtype, torch.float32)
+        total = sum(state[key].to(wide) for state in states)
+        averaged[key] = (total / len(states)).to(tensor.dtype)
+    return averaged
 
 
 def main(argv: Sequence[str] | None = None) -> int:

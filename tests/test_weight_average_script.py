@@ -12,6 +12,7 @@ from araevent.training import TrainResult
 from tests.conftest import load_script
 
 soup = load_script("weight_average")
+WEIGHTS = "model.safetensors"
 
 
 def _shifted_copy(model: Path, dest: Path, shift: float) -> Path:
@@ -50,7 +51,10 @@ def test_identical_members_predict_as_the_member(tiny_run: TrainResult, tmp_path
     model = tiny_run.output_dir / "model"
     assert soup.main([str(tmp_path / "same"), str(model), str(model), str(model)]) == 0
     text = "قصفت الطائرات مدينة حلب صباح الاثنين"
-    member, same = (Predictor.from_pretrained(m, device="cpu") for m in (model, tmp_path / "same"))
+    member, same = (
+        Predictor.from_pretrained(m, device="cpu", dtype="float32")
+        for m in (model, tmp_path / "same")
+    )
     # (w + w + w) / 3 rounds in the last bit: the same spans, scores equal to float precision
     ours, theirs = same.predict(text), member.predict(text)
     assert [(e.start, e.end, e.label) for e in ours] == [(e.start, e.end, e.label) for e in theirs]
@@ -68,3 +72,22 @@ def test_members_of_other_settings_are_refused(
     assert soup.main([str(tmp_path / "mean"), str(model), str(other)]) == 1
     assert f"{other} differs from the first member {model}: encoding" in capsys.readouterr().err
     assert not (tmp_path / "mean").exists()
+
+
+def test_integer_buffers_that_differ_are_refused(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Integer tensors (position ids, counters) cannot be averaged: equal ones are kept, and
+    members that disagree on one are an error naming it."""
+    state = load_file(str(tiny_run.output_dir / "model" / "model.safetensors"))
+    members = []
+    for name, ids in (("a", torch.arange(4)), ("b", torch.arange(4)), ("c", torch.arange(1, 5))):
+        folder = _shifted_copy(tiny_run.output_dir / "model", tmp_path / name, 0.0)
+        save_file({**state, "ids": ids}, str(folder / WEIGHTS), metadata={"format": "pt"})
+        members.append(str(folder))
+    assert soup.main([str(tmp_path / "ab"), *members[:2]]) == 0
+    assert torch.equal(load_file(str(tmp_path / "ab" / WEIGHTS))["ids"], torch.arange(4))
+    assert soup.main([str(tmp_path / "ac"), members[0], members[2]]) == 1
+    error = capsys.readouterr().err
+    assert f"{members[2]}: ids (not floating-point) differs from {members[0]}'s" in error
+    assert not (tmp_path / "ac").exists()
