@@ -273,9 +273,10 @@ def test_offsets_hold_for_any_mix_of_arabic_marks_and_emoji(
 
 # --- a real Label Studio ------------------------------------------------------------------------
 
-#: The Label Studio release this was checked against; the test installs it when missing (CI
-#: installs it from the same file beforehand, beside the other tests).
-LABEL_STUDIO = (Path(__file__).parent / "label-studio.txt").read_text(encoding="utf-8").strip()
+#: The Label Studio release this was checked against, with the pins it needs; the test
+#: installs it when missing (CI installs it from the same file beforehand, beside the other
+#: tests).
+LABEL_STUDIO = Path(__file__).parent / "label-studio.txt"
 TOKEN = "araevent-test-token"  # a legacy API token, set at start-up: no UI step to get one
 
 
@@ -286,7 +287,7 @@ def label_studio_venv() -> Path:
     venv = Path(os.environ.get("LABEL_STUDIO_VENV", cache / "araevent" / "label-studio-venv"))
     if not (venv / "bin" / "label-studio").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        pip = [str(venv / "bin" / "pip"), "install", "--quiet", LABEL_STUDIO]
+        pip = [str(venv / "bin" / "pip"), "install", "--quiet", "-r", str(LABEL_STUDIO)]
         done = subprocess.run(pip, capture_output=True, text=True, timeout=1800)
         assert done.returncode == 0, f"cannot install {LABEL_STUDIO}: {done.stderr[-2000:]}"
     return venv
