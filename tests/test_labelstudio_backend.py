@@ -29,6 +29,7 @@ from araevent.annotation.tasks import labelstudio_config, model_version  # noqa:
 from araevent.cli.main import main  # noqa: E402
 from araevent.io import load  # noqa: E402
 from araevent.serving.labelstudio import check_label_config  # noqa: E402
+from tests.conftest import SCORE_NOISE  # noqa: E402
 from tests.test_serve import (  # noqa: E402
     HARD,
     TEXTS,
@@ -419,7 +420,7 @@ def test_a_real_label_studio_gets_predictions_from_the_server_and_exports_them(
         assert prediction["model_version"] == version
         expected = selected[texts[prediction["task"]]]["predictions"][0]
         assert spans_of(prediction) == spans_of(expected)
-        assert prediction["score"] == pytest.approx(expected["score"], abs=1e-5)
+        assert prediction["score"] == pytest.approx(expected["score"], abs=SCORE_NOISE)
     assert any(prediction["result"] for prediction in predictions)
     # and its export, annotated from them, reads back with every offset and text intact
     export_file = tmp_path / "export.json"

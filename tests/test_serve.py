@@ -29,10 +29,9 @@ httpx = pytest.importorskip("httpx")
 from araevent import Predictor  # noqa: E402
 from araevent.cli.main import main  # noqa: E402
 from araevent.events import events_from_entities  # noqa: E402
-from araevent.precision import resolve_dtype  # noqa: E402
 from araevent.serving.batching import BatchQueue, BatchSettings, QueueFull  # noqa: E402
 from araevent.serving.limits import Limits  # noqa: E402
-from tests.conftest import REPO, SAMPLE  # noqa: E402
+from tests.conftest import AUTO_PRECISION, REPO, SAMPLE, SCORE_NOISE  # noqa: E402
 
 TEXTS = [json.loads(line)["text"] for line in (SAMPLE / "dev.jsonl").open(encoding="utf-8")]
 # Arabic with diacritics, an emoji (one code point, two UTF-16 units), bidi marks and a ZWNJ
@@ -127,10 +126,6 @@ def split_scores(value: Any) -> tuple[Any, list[float]]:
     return strip(value), scores
 
 
-# what `dtype="auto"` computes in here: bf16 where the CPU has it natively, else fp32
-AUTO_PRECISION = str(resolve_dtype("auto", "cpu")[0]).removeprefix("torch.")
-
-
 def assert_same(served: Any, expected: Any) -> None:
     """Equal to the Predictor's answer: offsets, labels and texts exactly, scores to the noise
     of the precision (the server computes on one thread, this process on several): the third
@@ -138,8 +133,7 @@ def assert_same(served: Any, expected: Any) -> None:
     served, served_scores = split_scores(served)
     expected, expected_scores = split_scores(json.loads(json.dumps(expected)))
     assert served == expected
-    noise = 1e-2 if AUTO_PRECISION == "bfloat16" else 1e-5
-    assert served_scores == pytest.approx(expected_scores, abs=noise)
+    assert served_scores == pytest.approx(expected_scores, abs=SCORE_NOISE)
 
 
 def entities(predicted: list[list[Any]]) -> list[list[dict[str, Any]]]:
