@@ -109,13 +109,18 @@ def evaluate_splits(
 ) -> dict[str, Evaluation]:
     """Each split predicted as users predict, scored, and written to ``output_dir/<split>``.
 
-    A copy of the model predicts, so that in bf16 its weights can be cast once as the
-    Predictor casts them (the figures are then those ``araevent evaluate`` gives for the saved
-    model) while the trained model keeps its fp32 weights."""
+    Where ``dtype="auto"`` chooses bf16, a copy of the model predicts, its weights cast once as
+    the Predictor casts them (the figures are then those ``araevent evaluate`` gives for the
+    saved model), while the trained model keeps its fp32 weights; in fp32 nothing is cast and
+    the model itself predicts."""
+    import torch
+
     from araevent.inference import predict_documents
+    from araevent.precision import resolve_dtype
 
     schema: LabelSchema = data.schema
-    predictor_model = copy.deepcopy(fitted.model)
+    bf16 = resolve_dtype("auto", fitted.model.device)[0] == torch.bfloat16
+    predictor_model = copy.deepcopy(fitted.model) if bf16 else fitted.model
     results = {}
     for name, docs in corpora.evaluated():
         predicted = predict_documents(
