@@ -19,7 +19,10 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from ray import serve
+try:
+    from ray import serve
+except ImportError:  # an optional recipe: say what to install instead of a traceback
+    raise SystemExit('error: serve_ray.py needs Ray Serve: pip install "ray[serve]"') from None
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 

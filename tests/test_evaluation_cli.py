@@ -257,6 +257,28 @@ def test_evaluate_checks_gold_labels_against_the_models(
     assert "no documents to evaluate on" in capsys.readouterr().err
 
 
+def test_evaluate_refuses_bad_gold_before_loading_weights_and_names_unreadable_ones(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Loading a real encoder takes seconds; a bad gold file must not wait for it. The
+    weights here cannot load, so an error about the gold shows they were not read."""
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_run.model_dir, model)
+    for weights in model.glob("*.safetensors"):
+        weights.write_bytes(b"not safetensors")
+    bad = write(tmp_path / "gold.jsonl", '{"id": "a", "text": "x", "spans": [[0, 9, "ACTOR"]]}\n')
+    assert main(["evaluate", "--model", str(model), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {bad}:1") and len(err.splitlines()) == 1
+    good = SAMPLE / "test.jsonl"
+    assert main(["evaluate", "--model", str(model), str(good)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {model}: its weights cannot be read (")
+    assert len(err.splitlines()) == 1
+
+
 def test_compare_refuses_different_gold_data(
     tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -234,3 +234,16 @@ def test_quantizing_without_onnxruntime_names_the_extra_before_any_work(
     assert main(["export", str(tiny_run.output_dir), str(out), "--quantize", "int8"]) == 1
     assert 'pip install "araevent[onnx]"' in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []  # neither OUT nor a staging folder was made
+
+
+def test_a_missing_input_or_model_folder_is_named_first_in_its_error_line(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not ``[Errno 2] No such file or directory: '...'``: the path, then the reason."""
+    missing = tmp_path / "nosuch.txt"
+    assert main(["predict", "--model", str(tiny_run.model_dir), str(missing)]) == 1
+    assert capsys.readouterr().err == f"error: {missing}: no such file\n"
+    assert main(["labelstudio-config", "--model", str(tmp_path / "no-model")]) == 1
+    assert capsys.readouterr().err == f"error: {tmp_path / 'no-model'}: no such model folder\n"
+    assert main(["labelstudio-config", "--model", str(tmp_path)]) == 1
+    assert "missing araevent.json" in capsys.readouterr().err

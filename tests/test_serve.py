@@ -619,3 +619,15 @@ def test_batch_settings_refuse_what_cannot_work(settings_: dict[str, Any]) -> No
 
 def test_default_limits_are_the_documented_ones() -> None:
     assert (Limits().max_texts, Limits().max_chars) == (256, 1_000_000)
+
+
+def test_the_ray_recipe_without_ray_says_what_to_install() -> None:
+    """The recipe is optional; without Ray it is one line, not a ModuleNotFoundError."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is not None:
+        pytest.skip("ray is installed here")
+    script = REPO / "scripts" / "serve_ray.py"
+    done = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr == 'error: serve_ray.py needs Ray Serve: pip install "ray[serve]"\n'

@@ -341,6 +341,28 @@ def test_an_unset_setting_is_a_setting() -> None:
     assert unknown_setting(TRAIN_CONFIGS, "train", ["pseudo=raw-news"]) is None
 
 
+def test_every_field_of_a_config_object_is_in_its_fields_file() -> None:
+    """A field missing from the YAML a config group starts from cannot be overridden: the
+    README's 'data.pseudo.require=[TRIGGER]' after +pseudo=raw-news was refused as unknown."""
+    from dataclasses import fields
+
+    from omegaconf import OmegaConf
+
+    from araevent.cli.overrides import unknown_setting
+    from araevent.training import PseudoConfig
+
+    for name, config in {
+        "data": DataConfig,
+        "model": ModelConfig,
+        "pseudo": PseudoConfig,
+        "trainer": TrainerConfig,
+    }.items():
+        written = set(OmegaConf.load(Path(CONFIG_DIR) / f"{name}_fields.yaml")) - {"_target_"}
+        assert written == {field.name for field in fields(config)}, name
+    every = [f"data.pseudo.{field.name}=1" for field in fields(PseudoConfig)]
+    assert unknown_setting(CONFIG_DIR, "train", ["+pseudo=raw-news", *every]) is None
+
+
 def test_the_console_shows_an_epoch_table_and_says_which_epoch_was_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -364,6 +386,44 @@ def test_the_console_shows_an_epoch_table_and_says_which_epoch_was_kept(
         p["span_f1"] for p in json.loads((run / "metrics.json").read_text())["train"]["history"]
     )
     assert stopped["kept_dev_span_f1"] == best
+
+
+def test_a_resumed_run_says_it_kept_the_best_epoch_from_before_its_checkpoint() -> None:
+    """The Trainer keeps the best evaluation of the whole run, the checkpoint's history
+    included; the table said "kept epoch 9" while epoch 8's better model was the one saved."""
+    from transformers import TrainerControl, TrainerState, TrainingArguments
+
+    from araevent.training.console import console_callbacks
+
+    table, _ = console_callbacks(3, lambda: 0.5)
+    state = TrainerState(epoch=8.0, global_step=80, max_steps=100, log_history=[])
+    state.log_history = [
+        {"epoch": 7.0, "step": 70, "eval_span_f1": 0.52},
+        {"epoch": 8.0, "step": 80, "eval_span_f1": 0.55},  # the best, before the checkpoint
+        {"epoch": 8.0, "step": 80, "loss": 0.3},
+    ]
+    args, control = TrainingArguments(output_dir="unused", report_to=[]), TrainerControl()
+    table.on_train_begin(args, state, control)
+    for epoch in (9.0, 10.0):
+        state.epoch, state.global_step = epoch, int(epoch * 10)
+        table.on_evaluate(args, state, control, metrics={"eval_span_f1": 0.53})
+    table.on_train_end(args, state, control)
+    assert (table.stop.kept_epoch, table.stop.kept_f1) == (8.0, 0.55)
+
+
+def test_the_progress_bar_is_left_out_when_stderr_is_not_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run logged to a file (nohup, CI) got the bar's carriage-return updates with the
+    epoch rows in the middle of its lines."""
+    from araevent.cli.main import main
+
+    monkeypatch.chdir(REPO)
+    args = ["data.limit=4", "trainer.epochs=2", "trainer.tensorboard=false"]
+    assert main(["train", *args, f"hydra.run.dir={tmp_path}"]) == 0
+    err = capsys.readouterr().err
+    assert "it/s" not in err and "\r" not in err
+    assert any(line.startswith("    2  ") for line in err.splitlines())
 
 
 def test_a_run_without_dev_shows_each_epochs_training_loss(

@@ -113,7 +113,7 @@ class Predictor:
         """
         _check_options(backend, dtype, onnx_file, batch_size, threads)
         folder = Path(path)
-        _check_folder(folder, backend, onnx_file)
+        check_model_folder(folder, backend, onnx_file)
         schema, encoding = _read_settings(folder / "araevent.json")
         runner, tokenizer = _load_runner(folder, schema, device, backend, onnx_file, dtype, threads)
         predictor = cls(runner, tokenizer, schema, encoding, batch_size=batch_size)
@@ -152,7 +152,7 @@ class Predictor:
             raise ValueError("an ensemble needs at least one model folder")
         _check_options(backend, dtype, onnx_file, batch_size, threads)
         for folder in folders:
-            _check_folder(folder, backend, onnx_file)
+            check_model_folder(folder, backend, onnx_file)
         schema, encoding = shared_settings(folders)
         loaded = [
             _load_runner(folder, schema, device, backend, onnx_file, dtype, threads)
@@ -337,15 +337,19 @@ def _load_torch(
     folder: Path, schema: LabelSchema, device: str, dtype: str, threads: int | None
 ) -> tuple[Runner, Any]:
     import torch
+    from safetensors import SafetensorError
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
     from araevent.modeling import quiet_transformers
     from araevent.torch_runner import TorchRunner
 
     with quiet_transformers():
-        model = AutoModelForTokenClassification.from_pretrained(
-            folder, use_safetensors=True, trust_remote_code=False
-        )
+        try:
+            model = AutoModelForTokenClassification.from_pretrained(
+                folder, use_safetensors=True, trust_remote_code=False
+            )
+        except SafetensorError as exc:  # a truncated copy or another file under the name
+            raise ValueError(f"{folder}: its weights cannot be read ({exc})") from None
         if list(model.config.id2label.values()) != list(schema.tags):
             raise ValueError(f"{folder}: config id2label does not match araevent.json labels")
         runner = TorchRunner(model, device, dtype, own_weights=True)
@@ -396,7 +400,9 @@ def _read_settings(path: Path) -> tuple[LabelSchema, EncodingConfig]:
         ) from None
 
 
-def _check_folder(folder: Path, backend: str, onnx_file: str) -> None:
+def check_model_folder(folder: Path, backend: str = "torch", onnx_file: str = "model.onnx") -> None:
+    """A ``FileNotFoundError`` naming what ``folder`` lacks to load with ``backend``; commands
+    call it before reading their input, so that neither waits on the other to fail."""
     if folder.is_file():
         raise FileNotFoundError(f"{folder} is a file: give the model folder that holds it")
     if not folder.is_dir():

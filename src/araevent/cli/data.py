@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from araevent.cli.console import print_error
 from araevent.cli.loading import add_load_options, load_corpus
 from araevent.errors import DataFormatError
 from araevent.io.files import source_name
@@ -32,7 +33,7 @@ def run_stats(args: argparse.Namespace) -> int:
     try:
         corpus = load_corpus(args, args.path, quiet=True)
     except (DataFormatError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 1
     if not corpus and not corpus.report.problems:
         # stats of nothing would pass for a clean corpus: an empty input is a wrong path or

@@ -13,12 +13,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from araevent.cli.console import print_error
 from araevent.cli.loading import (
     add_load_options,
     add_model_options,
     check_output,
     load_corpus,
     load_predictor,
+    model_schema,
 )
 from araevent.errors import DataFormatError
 from araevent.evaluation.bootstrap import DEFAULT_SAMPLES
@@ -134,12 +136,12 @@ def _finish(evaluation: Evaluation, args: argparse.Namespace, title: str) -> int
 def run_evaluate(args: argparse.Namespace) -> int:
     try:
         _check_out(args)
-        predictor = load_predictor(args)
-        gold = load_corpus(args, args.data, schema=predictor.schema)
+        gold = load_corpus(args, args.data, schema=model_schema(args))
         if not gold:
             raise ValueError(f"{args.data}: no documents to evaluate on")
+        predictor = load_predictor(args)
     except (DataFormatError, FileNotFoundError, ValueError, ImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 1
     predicted = predictor.predict_documents(list(gold), progress=True)
     evaluation = evaluate_documents(
@@ -177,7 +179,7 @@ def run_score(args: argparse.Namespace) -> int:
         gold = load_corpus(args, args.gold)
         pred = load_corpus(args, args.pred, format=args.pred_format or args.format, as_written=True)
     except (DataFormatError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 1
     try:
         evaluation = evaluate_documents(
@@ -204,7 +206,7 @@ def run_compare(args: argparse.Namespace) -> int:
         runs = [RunEvaluation.open(path, args.split) for path in args.runs]
         table, _ = compare_runs(runs, args.bootstrap, args.seed)
     except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 1
     print(table)
     print(f"\npaired bootstrap on micro strict F1, {args.bootstrap} resamples, seed {args.seed}")

@@ -132,6 +132,18 @@ def load_predictor(args: argparse.Namespace) -> Predictor:
     return Predictor.ensemble(args.model, *settings)
 
 
+def model_schema(args: argparse.Namespace) -> LabelSchema:
+    """The labels of :func:`add_model_options`' folders from their ``araevent.json`` alone,
+    each folder checked as loading checks it: gold data can then be read and refused before
+    the seconds that loading the weights takes."""
+    from araevent.predictor import check_model_folder, shared_settings
+
+    folders = [Path(model) for model in args.model]
+    for folder in folders:
+        check_model_folder(folder, args.backend, args.onnx_file)
+    return shared_settings(folders)[0]
+
+
 def check_output(path: str | Path, *, folder: bool) -> None:
     """Raise ``ValueError`` when ``path`` cannot be written as a file (``folder``: a folder).
 

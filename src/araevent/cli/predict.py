@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from araevent.annotation.tasks import model_version, predicted_document
+from araevent.cli.console import print_error
 from araevent.cli.loading import add_model_options, check_output, load_predictor
 from araevent.data.document import Document
 from araevent.data.text import replace_surrogates
@@ -178,7 +179,7 @@ def run_predict(args: argparse.Namespace) -> int:
         records = list(iter_inputs(args.files, args.input_format))
         predictor = load_predictor(args)
     except (OSError, ValueError, ImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 1
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
@@ -258,7 +259,7 @@ def run_export(args: argparse.Namespace) -> int:
             args.run, args.out, onnx=args.onnx, quantize=args.quantize, overwrite=args.force
         )
     except (FileNotFoundError, FileExistsError, ValueError, ImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 1
     for path in sorted(out.iterdir()):
         print(f"{path}  ({path.stat().st_size:,} bytes)")

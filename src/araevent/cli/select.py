@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from araevent.annotation.selection import ALL_STRATEGIES, Exclusions, Selection, select
 from araevent.annotation.tasks import labelstudio_config, model_version
+from araevent.cli.console import print_error
 from araevent.cli.loading import add_model_options, check_output, load_predictor
 from araevent.cli.predict import iter_inputs, write_documents
 
@@ -74,17 +75,25 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     config.set_defaults(handler=run_config)
 
 
-def run_config(args: argparse.Namespace) -> int:
+def _model_labels(folder: Path) -> list[str]:
     from araevent.predictor import _read_settings
 
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such model folder")
+    if not (folder / "araevent.json").is_file():
+        raise FileNotFoundError(f"{folder} is not an araevent model folder: missing araevent.json")
+    return list(_read_settings(folder / "araevent.json")[0].labels)
+
+
+def run_config(args: argparse.Namespace) -> int:
     try:
         if args.model:
-            labels = list(_read_settings(Path(args.model) / "araevent.json")[0].labels)
+            labels = _model_labels(Path(args.model))
         else:
             labels = [label.strip() for label in args.labels.split(",") if label.strip()]
         sys.stdout.write(labelstudio_config(labels))
     except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 1
     return 0
 
@@ -101,7 +110,7 @@ def run_select(args: argparse.Namespace) -> int:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         write_documents(selection.documents, args.format, args.output, **options)
     except (OSError, ValueError, ImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 1
     print(selection.counts.summary(), file=sys.stderr)
     return 0

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from araevent.cli.console import print_error
 from araevent.cli.loading import add_model_options, load_predictor
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def run_serve(args: argparse.Namespace) -> int:
         _configure_logging()
         app = _loaded_app(args)
     except (OSError, ValueError, ImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 1
     if args.workers == 1:
         uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)

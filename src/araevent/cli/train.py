@@ -33,6 +33,8 @@ SHARED_HINT = "point at the shared folder with ARAEVENT_SHARED=/path/to/shared o
 
 
 def train(cfg: DictConfig) -> TrainResult:
+    if cfg.trainer.progress_bar and not sys.stderr.isatty():
+        cfg.trainer.progress_bar = False  # in a log file the bar's updates garble the epoch rows
     if not cfg.trainer.progress_bar:  # transformers' own bars too (loading, writing weights)
         from transformers.utils import logging as hf_logging
 

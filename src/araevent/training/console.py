@@ -78,6 +78,17 @@ def console_callbacks(
             self._header_shown = False
             self._pending_loss: float | None = None
 
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            # A resumed run's state holds the evaluations before its checkpoint; the Trainer
+            # keeps the best of all of them, so the table must start from them too.
+            for entry in state.log_history:
+                if "eval_span_f1" in entry:
+                    self._track(float(entry["eval_span_f1"]), float(entry.get("epoch") or 0))
+
+        def _track(self, f1: float, epoch: float) -> None:
+            if self.best is None or f1 > self.best:
+                self.best, self.best_epoch = f1, epoch
+
         def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self._pending_loss = epoch_loss()
             if has_dev or not state.is_world_process_zero:
@@ -99,8 +110,7 @@ def console_callbacks(
             if not metrics or not state.is_world_process_zero:
                 return
             f1 = float(metrics.get("eval_span_f1", float("nan")))
-            if self.best is None or f1 > self.best:
-                self.best, self.best_epoch = f1, float(state.epoch or 0)
+            self._track(f1, float(state.epoch or 0))
             if not self._header_shown:
                 log.info("%s", HEADER)
                 self._header_shown = True
