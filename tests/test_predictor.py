@@ -103,6 +103,13 @@ def test_non_strings_are_a_type_error(predictor: Predictor) -> None:
         predictor.predict_batch("نص")
     with pytest.raises(TypeError, match="text 5 is int"):  # counted over the whole stream
         list(predictor.pipe(["نص"] * 5 + [1], batch_size=2))  # type: ignore[list-item]
+    # iterables that are not texts: a dict's keys were predicted, silently
+    with pytest.raises(TypeError, match="not a dict"):
+        predictor.predict_batch({"text": "نص"})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not a bytes"):
+        list(predictor.pipe(b"abc"))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="predict takes one str, not list; for several texts"):
+        predictor.predict(["نص"])  # type: ignore[arg-type]
 
 
 def test_empty_batches_and_iterables(predictor: Predictor) -> None:

@@ -238,6 +238,7 @@ def test_a_body_without_json_content_type_is_read_as_json(server: Server) -> Non
         (b'{"texts": ["x"', 400, "invalid JSON"),
         (b"", 400, "invalid JSON"),
         (b'{"texts": ["\xff\xfe"]}', 400, "not UTF-8"),
+        ('{"texts": ["x"]}'.encode("utf-16"), 400, "not UTF-8"),  # json.loads took it
         (b'{"texts": ["a\x01b"]}', 400, "Invalid control character"),  # raw, not escaped
         (b"[" * 100_000 + b"]" * 100_000, 400, "nested too deeply"),
         (b'["x"]', 422, "valid dictionary"),
@@ -283,6 +284,14 @@ def test_unknown_paths_and_methods_answer_json(
     answer = httpx.request(method, server.url + path, timeout=60)
     assert answer.status_code == status
     assert list(answer.json()) == ["error"]
+    if status == 405:  # RFC 9110: a 405 names the methods that work
+        assert answer.headers["allow"] == "POST"
+
+
+def test_health_answers_a_head_probe(server: Server) -> None:
+    """Load balancers probe with HEAD; it was a 405."""
+    answer = httpx.head(server.url + "/health", timeout=60)
+    assert answer.status_code == 200 and answer.content == b""
 
 
 def test_lone_surrogates_are_replaced_as_the_predictor_does(
@@ -295,6 +304,26 @@ def test_lone_surrogates_are_replaced_as_the_predictor_does(
     assert answer.json()["surrogates_replaced"] == 2
     replaced = text.replace("\ud800", "\ufffd").replace("\udfff", "\ufffd")
     assert_same(answer.json()["results"], entities(predictor.predict_batch([replaced])))
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "where"),
+    [
+        ("/v1/entities", {"documents": [{"id": "a\ud800", "text": "x"}]}, "documents.0.id"),
+        ("/v1/events", {"documents": [{"id": "\udfff", "text": "x"}]}, "documents.0.id"),
+        ("/predict", {"tasks": [{"id": "\ud800", "data": {"text": "x"}}]}, "tasks.0.id"),
+        ("/webhook", {"action": "\ud800"}, "action"),
+    ],
+)
+def test_a_lone_surrogate_outside_the_texts_is_refused_not_a_500(
+    server: Server, path: str, body: dict[str, Any], where: str
+) -> None:
+    """An id is echoed in the answer, where a lone surrogate cannot be encoded: it was a 500
+    that also dropped the client's kept-alive connection."""
+    answer = server.post(path, json.dumps(body).encode())
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"].startswith(f"{where}: holds a lone surrogate")
+    server.still_serving()
 
 
 def test_control_characters_are_predicted_through_as_the_predictor_does(

@@ -12,7 +12,7 @@ ONNX backend does not import torch either.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
@@ -175,6 +175,9 @@ class Predictor:
         return self._source
 
     def predict(self, text: str) -> list[Entity]:
+        if not isinstance(text, str):
+            hint = "; for several texts use predict_batch" if isinstance(text, list | tuple) else ""
+            raise TypeError(f"predict takes one str, not {type(text).__name__}{hint}")
         return self.predict_batch([text])[0]
 
     def predict_batch(self, texts: Iterable[str], *, first: int = 0) -> list[list[Entity]]:
@@ -189,8 +192,7 @@ class Predictor:
         (``[n_words, n_tags]``, columns in ``schema.tags`` order): the distributions the
         constrained decoder chose the entities from, which is what uncertainty sampling
         (``araevent select``) measures."""
-        if isinstance(texts, str):
-            raise TypeError("give a list of texts, not one str: use predict")
+        _check_texts(texts, "predict_with_probs and predict_batch take a list")
         texts = list(texts)
         for i, text in enumerate(texts, first):
             if not isinstance(text, str):
@@ -231,8 +233,7 @@ class Predictor:
 
     def pipe(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[Entity]]:
         """Stream predictions for an iterable of texts, ``batch_size`` texts at a time."""
-        if isinstance(texts, str):
-            raise TypeError("pipe takes an iterable of texts, not one str: use predict")
+        _check_texts(texts, "pipe takes an iterable")
         _check_batch_size(batch_size)
         iterator = iter(texts)
         done = 0
@@ -357,6 +358,15 @@ def _load_torch(
     if threads is not None:
         torch.set_num_threads(threads)
     return runner, tokenizer
+
+
+def _check_texts(texts: object, takes: str) -> None:
+    """A ``TypeError`` for one ``str``, ``bytes`` or mapping where texts are due: each is
+    iterable too, and would be predicted as its characters, byte values or keys."""
+    if isinstance(texts, str):
+        raise TypeError(f"{takes} of texts, not one str: use predict")
+    if isinstance(texts, bytes | bytearray | Mapping):
+        raise TypeError(f"{takes} of texts, not a {type(texts).__name__}")
 
 
 def _runner_precision(runner: Runner) -> Precision:

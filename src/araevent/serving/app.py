@@ -112,7 +112,10 @@ def create_app(
         status: {"model": schema.ErrorResponse} for status in (400, 413, 422, 503)
     }
 
-    @app.get("/health", responses={503: {"model": schema.ErrorResponse}})
+    # HEAD too: load balancers probe with it
+    @app.api_route(
+        "/health", methods=["GET", "HEAD"], responses={503: {"model": schema.ErrorResponse}}
+    )
     async def health() -> JSONResponse:
         """200 once the model is loaded and serving; 503 while loading (or if it failed)."""
         _ready(state)
@@ -270,7 +273,10 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return _error(exc.status_code, str(exc.detail))
+        # a 405 carries the methods the path takes (``Allow``, which RFC 9110 asks for)
+        return JSONResponse(
+            {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+        )
 
     async def disconnected(request: Request, exc: Exception) -> Response:
         # nobody is left to read it; 499 (nginx's "client closed request") is for the log

@@ -7,6 +7,7 @@ The body is parsed here rather than by FastAPI so that every refusal has the sam
 
 from __future__ import annotations
 
+import codecs
 import json
 from dataclasses import dataclass
 from typing import TypeVar
@@ -88,7 +89,8 @@ def parse_json(body: bytes, model: type[Model]) -> Model:
     """``body`` as ``model``, or a :class:`RequestError`: 400 for a body that is not JSON, 422
     for JSON of the wrong shape (every endpoint that reads JSON refuses alike)."""
     try:
-        data = json.loads(body)
+        # decoded here: json.loads would take UTF-16 and UTF-32 too, where JSON is UTF-8
+        data = json.loads(body.removeprefix(codecs.BOM_UTF8).decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise RequestError(
             400, f"the body is not UTF-8 ({exc.reason} at byte {exc.start})"
@@ -99,6 +101,7 @@ def parse_json(body: bytes, model: type[Model]) -> Model:
         ) from None
     except RecursionError:
         raise RequestError(400, "invalid JSON: nested too deeply") from None
+    _refuse_surrogates(data, "body")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -130,6 +133,32 @@ def parse_request(body: bytes, limits: Limits) -> ParsedRequest:
     check_size(texts, limits)
     replaced = [replace_surrogates(text) for text in texts]
     return ParsedRequest([text for text, _ in replaced], ids, sum(count for _, count in replaced))
+
+
+# Values under these keys are texts: their lone surrogates are replaced (and counted) where
+# they are read, which keeps offsets; anywhere else (an id echoed back, a key) one cannot be
+# encoded in the answer and is refused.
+TEXT_KEYS = frozenset({"text", "texts", "data"})
+
+
+def _refuse_surrogates(value: object, where: str) -> None:
+    """A 422 :class:`RequestError` naming the first string outside the texts that holds a
+    lone surrogate (valid JSON, ``"\\ud800"``, but not Unicode)."""
+    if isinstance(value, str):
+        if replace_surrogates(value)[1]:
+            raise RequestError(
+                422,
+                f"{where}: holds a lone surrogate, which no answer can encode (only texts "
+                "have theirs replaced)",
+            )
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _refuse_surrogates(item, f"{where}.{i}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_surrogates(key, f"{where} key")
+            if key not in TEXT_KEYS:
+                _refuse_surrogates(item, key if where == "body" else f"{where}.{key}")
 
 
 def _first_error(exc: ValidationError) -> str:
