@@ -249,3 +249,61 @@ def test_a_repeated_document_id_names_the_second_one_or_is_counted(
     corpus = load(path, mode="lenient")
     assert [d.id for d in corpus] == ["a", "b", "a"]  # kept: only the id is wrong
     assert corpus.report.problems == {"duplicate document id": 1}
+
+
+def test_one_bad_span_is_skipped_alone_not_with_its_document(tmp_path: Path) -> None:
+    """A lenient load dropped the whole document, its good spans and its text, for one bad
+    span, and counted it as a span problem; ``[start, end, label]`` lists are spans too."""
+    listed = {"id": "a", "text": TEXT, "spans": [[0, 4, "TRIGGER"], [22, 27, "PLACE"]]}
+    bad = good("b")
+    bad["spans"] = [{"start": 0, "end": 4, "label": "TRIGGER"}, {"start": "x", "end": 9}]
+    corpus = load(jsonl(tmp_path, listed, bad), mode="lenient")
+    assert [[(s.start, s.end, s.label) for s in d.spans] for d in corpus] == [
+        [(0, 4, "TRIGGER"), (22, 27, "PLACE")],
+        [(0, 4, "TRIGGER")],
+    ]
+    assert corpus.report.problems == {"invalid span": 1}
+    assert error_of(jsonl(tmp_path, listed, bad)).line == 2
+
+
+def test_strict_errors_offer_the_repair_that_lenient_mode_reports_done(tmp_path: Path) -> None:
+    """Strict mode repairs nothing, so its error must not say that it snapped a span."""
+    text = "طلب الكرد من والروس"
+    record = {"id": "a", "text": text, "spans": [{"start": 14, "end": 19, "label": "ACTOR"}]}
+    path = jsonl(tmp_path, record)
+    assert error_of(path).reason.endswith("(in lenient mode: snapped to 'والروس')")
+    examples = load(path, mode="lenient").report.examples["span not aligned to words"]
+    assert examples[0].endswith("[14, 19) 'الروس'; snapped to 'والروس'")
+
+
+def test_a_relocated_span_says_where_it_went_and_an_empty_one_is_not_out_of_range(
+    tmp_path: Path,
+) -> None:
+    far = "قصفت " + "كلمة " * 100 + "الرقة"
+    record = {"id": "a", "text": far, "spans": [{"start": 0, "end": 4, "label": "PLACE"}]}
+    record["spans"][0]["text"] = "الرقة"  # type: ignore[index]
+    corpus = load(jsonl(tmp_path, record), mode="lenient")
+    assert corpus.report.examples["span text mismatch"][0].endswith(
+        "moved to [505, 510), 505 characters away"
+    )
+    empty = good()
+    empty["spans"] = [{"start": 4, "end": 4, "label": "ACTOR"}]
+    assert error_of(jsonl(tmp_path, empty)).reason == "empty span: [4, 4) ACTOR holds no character"
+
+
+def test_a_readme_beside_brat_files_is_not_a_document_without_annotations(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "قصفت")
+    write(tmp_path / "a.ann", "T1\tTRIGGER 0 4\tقصفت\n")
+    write(tmp_path / "README.txt", "A corpus.")
+    corpus = load(tmp_path)  # strict, as training loads
+    assert [d.id for d in corpus] == ["a"]
+    assert corpus.report.problems == {"files that are not brat data skipped": 1}
+
+
+def test_a_label_studio_project_whose_text_field_has_another_name_loads(tmp_path: Path) -> None:
+    """A labelling config with ``<Text value="$passage">`` exports ``data.passage``."""
+    result = {"type": "labels", "value": {"start": 0, "end": 4, "labels": ["TRIGGER"]}}
+    task = {"id": 7, "data": {"passage": TEXT}, "annotations": [{"result": [result]}]}
+    path = write(tmp_path / "export.json", json.dumps([task], ensure_ascii=False))
+    corpus = load(path)
+    assert corpus[0].text == TEXT and list(corpus[0].spans) == [Span(0, 4, "TRIGGER")]

@@ -256,3 +256,24 @@ def test_tasks_of_an_earlier_selection_are_excluded_before_they_are_annotated(
     assert f"{first}: 3 texts excluded (3 tasks not annotated yet)" in err
     texts = [{t["data"]["text"] for t in json.loads(f.read_text("utf-8"))} for f in (first, second)]
     assert len(texts[1]) == 3 and not texts[0] & texts[1]
+
+
+def test_exclusion_files_in_another_shape_still_exclude_their_texts(
+    tiny_run: TrainResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Spans written as lists and a Label Studio project reading ``$passage`` excluded
+    nothing, silently, and the same paragraphs were picked for annotation again."""
+    lines = [f"قصفت الطائرات مواقع في الرقة رقم {i}" for i in range(6)]
+    source = write(tmp_path / "raw.txt", "\n".join(lines) + "\n")
+    done = [{"id": f"x{i}", "text": lines[i], "spans": [[0, 4, "TRIGGER"]]} for i in range(2)]
+    annotated = write(tmp_path / "done.jsonl", "\n".join(map(json.dumps, done)) + "\n")
+    tasks = [{"data": {"passage": lines[i]}, "annotations": [{"result": []}]} for i in (2, 3)]
+    exported = write(tmp_path / "export.json", json.dumps(tasks))
+    out = tmp_path / "t.json"
+    args = ["select", "--model", str(tiny_run.model_dir), "--from", str(source), "--k", "6"]
+    assert (
+        main([*args, "--no-progress", "--exclude", str(annotated), str(exported), "-o", str(out)])
+        == 0
+    )
+    assert f"{annotated}: 2 texts excluded" in capsys.readouterr().err
+    assert {t["data"]["text"] for t in json.loads(out.read_text("utf-8"))} == set(lines[4:])

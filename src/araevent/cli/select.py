@@ -151,7 +151,9 @@ def _taken_texts(name: str) -> tuple[list[str], str]:
     if name != "-" and detect_format(name) == "labelstudio":
         texts, pending = task_texts(name)
         return texts, f" ({pending} tasks not annotated yet)" if pending else ""
-    return [document.text for document in load(name, mode="lenient")], ""
+    corpus = load(name, mode="lenient")
+    unread = f" (read with problems: {corpus.report.summary()})" if corpus.report.problems else ""
+    return [document.text for document in corpus], unread
 
 
 def _select(args: argparse.Namespace, predictor: Predictor, exclusions: Exclusions) -> Selection:

@@ -17,7 +17,7 @@ from araevent.errors import DataFormatError, LoadReport
 from araevent.io.brat import read_brat, write_brat
 from araevent.io.builder import DocumentBuilder, Mode, RawSpan, snap_to_words
 from araevent.io.conll import ConllOptions, read_conll, write_conll
-from araevent.io.files import is_stdin, source_name
+from araevent.io.files import is_notice, is_stdin, source_name
 from araevent.io.jsonl import read_jsonl, write_doccano, write_jsonl
 from araevent.io.labelmap import LabelMap
 from araevent.io.labelstudio import read_labelstudio, write_labelstudio
@@ -25,7 +25,6 @@ from araevent.io.labelstudio import read_labelstudio, write_labelstudio
 FORMATS = ("jsonl", "doccano", "labelstudio", "conll", "brat")
 WRITE_FORMATS = ("jsonl", "doccano", "labelstudio", "conll", "brat")
 _CONLL_SUFFIXES = {".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes", ".tsv", ".txt"}
-_NOT_DATA = ("LICENSE", "README", "COPYING")
 
 
 @dataclass
@@ -132,7 +131,7 @@ def _conll_files(path: Path, builder: DocumentBuilder) -> list[Path]:
         return [path]
     files = []
     for file in sorted(p for p in path.iterdir() if p.is_file()):
-        if file.stem.upper().startswith(_NOT_DATA) or file.suffix.lower() not in _CONLL_SUFFIXES:
+        if is_notice(file) or file.suffix.lower() not in _CONLL_SUFFIXES:
             builder.report.add("files that are not CoNLL data skipped", file.name)
         else:
             files.append(file)

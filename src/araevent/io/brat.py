@@ -15,7 +15,7 @@ from pathlib import Path
 from araevent.data.document import Document
 from araevent.errors import DataFormatError
 from araevent.io.builder import DocumentBuilder, RawSpan
-from araevent.io.files import read_lines, read_text
+from araevent.io.files import is_notice, read_lines, read_text
 
 _OFFSETS_RE = re.compile(r"^\d+ \d+(;\d+ \d+)*$")
 _UNSAFE_RE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
@@ -48,6 +48,9 @@ def brat_pairs(path: str | Path, builder: DocumentBuilder) -> list[tuple[Path, P
     pairs = []
     for text, ann in candidates:
         found, missing = (text, ann) if text.is_file() else (ann, text)
+        if found is text and not ann.exists() and is_notice(text) and path.is_dir():
+            builder.report.add("files that are not brat data skipped", text.name)
+            continue
         if not missing.is_file():
             builder.path = found
             builder.problem(

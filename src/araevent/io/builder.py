@@ -71,11 +71,23 @@ class DocumentBuilder:
     def strict(self) -> bool:
         return self.mode == "strict"
 
-    def problem(self, kind: str, detail: str, line: int | None, doc_id: str | None) -> None:
-        """Raise in strict mode; otherwise count ``kind`` and carry on."""
+    def problem(
+        self,
+        kind: str,
+        detail: str,
+        line: int | None,
+        doc_id: str | None,
+        repair: str | None = None,
+    ) -> None:
+        """Raise in strict mode; otherwise count ``kind`` and carry on. ``repair`` says what
+        lenient mode does about it: done in lenient mode, offered in strict mode's error."""
         if self.strict:
-            raise DataFormatError(f"{kind}: {detail}", path=self.path, line=line, doc_id=doc_id)
-        self.report.add(kind, detail, path=self.path, line=line, doc_id=doc_id)
+            offer = f" (in lenient mode: {repair})" if repair else ""
+            raise DataFormatError(
+                f"{kind}: {detail}{offer}", path=self.path, line=line, doc_id=doc_id
+            )
+        done = f"; {repair}" if repair else ""
+        self.report.add(kind, detail + done, path=self.path, line=line, doc_id=doc_id)
 
     def map_label(self, label: str, line: int | None, doc_id: str | None) -> str | None:
         """The project label for ``label``, or None when the span is to be dropped."""
@@ -146,6 +158,9 @@ class DocumentBuilder:
         self, raw: RawSpan, label: str, text: str, line: int | None, doc_id: str
     ) -> Span | None:
         start, end = raw.start, raw.end
+        if 0 <= end <= start <= len(text):
+            self.problem("empty span", f"[{start}, {end}) {label} holds no character", line, doc_id)
+            return None
         if not 0 <= start < end <= len(text):
             self.problem(
                 "offsets out of range",
@@ -157,7 +172,13 @@ class DocumentBuilder:
         if raw.text is not None and text[start:end] != raw.text:
             found = None if self.as_written else _nearest(text, raw.text, start)
             detail = f"[{start}, {end}) gives {text[start:end]!r}, the file says {raw.text!r}"
-            self.problem("span text mismatch", detail, line, doc_id)
+            moved = (
+                None
+                if found is None
+                else f"moved to [{found}, {found + len(raw.text)}), "
+                f"{abs(found - start)} characters away"
+            )
+            self.problem("span text mismatch", detail, line, doc_id, repair=moved)
             if found is None:
                 self.report.add(
                     "span skipped (predictions are not moved)"
@@ -179,9 +200,10 @@ class DocumentBuilder:
                     return None
                 self.problem(
                     "span not aligned to words",
-                    f"{detail} snapped to {text[snapped[0] : snapped[1]]!r}",
+                    detail,
                     line,
                     doc_id,
+                    repair=f"snapped to {text[snapped[0] : snapped[1]]!r}",
                 )
                 start, end = snapped
         return Span(start, end, label)
@@ -196,9 +218,11 @@ class DocumentBuilder:
                 detail = (
                     f"[{span.start}, {span.end}) {span.label} {text[span.start : span.end]!r} "
                     f"overlaps [{previous.start}, {previous.end}) {previous.label} "
-                    f"{text[previous.start : previous.end]!r}; the earlier span is kept"
+                    f"{text[previous.start : previous.end]!r}"
                 )
-                self.problem("overlapping spans", detail, line, doc_id)
+                self.problem(
+                    "overlapping spans", detail, line, doc_id, repair="the earlier span kept"
+                )
                 continue
             kept.append(span)
         return kept

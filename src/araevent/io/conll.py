@@ -227,7 +227,7 @@ def _checked_tag(tag: str, line: int, builder: DocumentBuilder) -> str:
     except ValueError:
         pass
     repaired = _repair_tag(tag)
-    builder.problem("malformed tag", f"{tag!r} read as {repaired!r}", line, None)
+    builder.problem("malformed tag", repr(tag), line, None, repair=f"read as {repaired!r}")
     return repaired
 
 

@@ -127,3 +127,11 @@ def package_file(relative: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"{relative}: not in the installed araevent package ({path})")
     return path
+
+
+_NOT_DATA = ("LICENSE", "README", "COPYING")
+
+
+def is_notice(file: Path) -> bool:
+    """A README, LICENSE or COPYING file, which corpus folders hold beside their data."""
+    return file.stem.upper().startswith(_NOT_DATA)

@@ -66,44 +66,53 @@ def _record_to_document(
         builder.problem("invalid record", "missing string field 'text'", line, doc_id)
         return None
     try:
-        raw_spans = list(_raw_spans(obj, line))
-        if utf16 and "spans" not in obj:
-            raw_spans = _from_utf16(text, raw_spans)
-    except KeyError as exc:
-        builder.problem("invalid span", f"a span lacks the field {exc}", line, doc_id)
+        items = _span_items(obj)
+    except TypeError as exc:
+        builder.problem("invalid record", str(exc), line, doc_id)
         return None
-    except (TypeError, ValueError) as exc:
-        builder.problem("invalid span", str(exc), line, doc_id)
-        return None
+    raw_spans = []
+    for item in items:  # a malformed span is skipped alone, not with its document
+        try:
+            span = _raw_span(item, line)
+            raw_spans += _from_utf16(text, [span]) if utf16 and "spans" not in obj else [span]
+        except KeyError as exc:
+            builder.problem("invalid span", f"a span lacks the field {exc}", line, doc_id)
+        except (TypeError, ValueError) as exc:
+            builder.problem("invalid span", str(exc), line, doc_id)
     meta = obj.get("meta") or {}
     if not isinstance(meta, dict):
         meta = {"meta": meta}
     return builder.build(doc_id, text, raw_spans, meta, line)
 
 
-def _raw_spans(obj: dict[str, Any], line: int) -> Iterable[RawSpan]:
-    if "spans" in obj:
-        for span in _objects(obj["spans"]):
-            yield RawSpan(
-                _int(span["start"]), _int(span["end"]), str(span["label"]), line, span.get("text")
-            )
-    elif "entities" in obj:  # doccano's export, or the output of ``araevent predict``
-        for span in _objects(obj["entities"]):
-            if "start_offset" in span:
-                yield RawSpan(
-                    _int(span["start_offset"]), _int(span["end_offset"]), str(span["label"]), line
-                )
-            else:
-                yield RawSpan(
-                    _int(span["start"]),
-                    _int(span["end"]),
-                    str(span["label"]),
-                    line,
-                    span.get("text"),
-                )
-    else:
-        for start, end, label in obj.get("label", obj.get("labels", ())):
-            yield RawSpan(_int(start), _int(end), str(label), line)
+def _span_items(obj: dict[str, Any]) -> list[Any]:
+    """The record's list of spans, whichever key holds it (none: no spans)."""
+    for key in ("spans", "entities", "label", "labels"):
+        if key in obj:
+            items = obj[key]
+            if not isinstance(items, list):
+                raise TypeError(f"{key} must be a JSON list, not {type(items).__name__}")
+            return items
+    return []
+
+
+def _raw_span(item: Any, line: int) -> RawSpan:
+    """One span: an object (``start``/``end``, or doccano's ``start_offset``/``end_offset``) or
+    a ``[start, end, label]`` list (doccano's ``label`` export)."""
+    if isinstance(item, list):
+        if len(item) != 3:
+            raise TypeError(f"a span list must be [start, end, label], not {json.dumps(item)[:40]}")
+        start, end, label = item
+        return RawSpan(_int(start), _int(end), str(label), line)
+    if not isinstance(item, dict):
+        raise TypeError(f"a span must be a JSON object or list, not {json.dumps(item)[:40]}")
+    if "start_offset" in item:
+        return RawSpan(
+            _int(item["start_offset"]), _int(item["end_offset"]), str(item["label"]), line
+        )
+    return RawSpan(
+        _int(item["start"]), _int(item["end"]), str(item["label"]), line, item.get("text")
+    )
 
 
 def _from_utf16(text: str, spans: list[RawSpan]) -> list[RawSpan]:
@@ -117,15 +126,6 @@ def _from_utf16(text: str, spans: list[RawSpan]) -> list[RawSpan]:
             span = RawSpan(start, end, span.label, span.line)
         out.append(span)
     return out
-
-
-def _objects(spans: Any) -> Iterator[dict[str, Any]]:
-    if not isinstance(spans, list):
-        raise TypeError(f"spans must be a JSON list, not {type(spans).__name__}")
-    for span in spans:
-        if not isinstance(span, dict):
-            raise TypeError(f"a span must be a JSON object, not {json.dumps(span)[:40]}")
-        yield span
 
 
 def _int(value: Any) -> int:

@@ -51,12 +51,23 @@ def task_texts(path: str | Path, text_key: str = "text") -> tuple[list[str], int
     texts: list[str] = []
     pending = 0
     for task in _tasks(path, strict=False):  # a stray byte must not hide the other texts
-        data = task.get("data") if isinstance(task, dict) else None
-        text = data.get(text_key) if isinstance(data, dict) else None
-        if isinstance(text, str):
+        text = _task_text(task.get("data") if isinstance(task, dict) else None, text_key)
+        if text is not None:
             texts.append(text)
             pending += not _done(task)
     return texts, pending
+
+
+def _task_text(data: Any, text_key: str) -> str | None:
+    """``data[text_key]``; without that key, the one string ``data`` holds: a project whose
+    ``<Text>`` reads ``$passage`` exports ``data.passage``, and one text field is the text."""
+    if not isinstance(data, dict):
+        return None
+    if text_key in data:
+        text = data[text_key]
+        return text if isinstance(text, str) else None
+    strings = [value for value in data.values() if isinstance(value, str)]
+    return strings[0] if len(strings) == 1 else None
 
 
 def _done(task: dict[str, Any]) -> list[dict[str, Any]]:
@@ -81,8 +92,8 @@ def _task_to_document(
 ) -> Document | None:
     doc_id = str(task.get("id", position)) if isinstance(task, dict) else str(position)
     data = task.get("data") if isinstance(task, dict) else None
-    text = data.get(text_key) if isinstance(data, dict) else None
-    if not isinstance(text, str):
+    text = _task_text(data, text_key)
+    if text is None:
         builder.problem("invalid record", f"task has no string data.{text_key}", None, doc_id)
         return None
     annotations = _done(task)
@@ -106,7 +117,7 @@ def _task_to_document(
             continue
         if len(labels) > 1:
             builder.problem(
-                "several labels on one span", f"{labels}; the first is used", None, doc_id
+                "several labels on one span", f"{labels}", None, doc_id, repair="the first used"
             )
         try:
             spans.append(
