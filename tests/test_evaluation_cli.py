@@ -162,6 +162,23 @@ def test_data_stats_fails_when_nothing_could_be_read(
     assert f"{conll}: no document could be read (2 problems, first {conll}:1:" in err
 
 
+def test_data_stats_on_tasks_not_annotated_yet_says_so_not_that_the_format_is_wrong(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``select``'s tasks hold predictions only; "is --format right?" sent users astray, and
+    the report's lines said ``<input>`` for the file."""
+    task = {"id": 3, "data": {"text": "قصفت"}, "predictions": [{"result": []}]}
+    tasks = write(tmp_path / "tasks.json", json.dumps([task, {**task, "id": 4}]))
+    assert main(["data", "stats", str(tasks)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {tasks}: no task is annotated yet (2 tasks without annotation: not done, "
+        "cancelled, or predictions only)\n"
+    )
+    done = {**task, "annotations": [{"result": []}, {"result": []}]}
+    assert main(["data", "stats", write(tmp_path / "x.json", json.dumps([done])).as_posix()]) == 0
+    assert f"{tmp_path / 'x.json'} (document '3'): 1 more" in capsys.readouterr().out
+
+
 def test_data_stats_on_an_empty_file_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -9,6 +9,7 @@ from araevent.cli.console import print_error
 from araevent.cli.loading import add_load_options, load_corpus
 from araevent.errors import DataFormatError
 from araevent.io.files import source_name
+from araevent.io.labelstudio import UNANNOTATED
 from araevent.stats import CorpusStats
 
 
@@ -39,6 +40,14 @@ def run_stats(args: argparse.Namespace) -> int:
         # stats of nothing would pass for a clean corpus: an empty input is a wrong path or
         # an export that failed, as for "nothing could be read" below
         print(f"error: no documents in {source_name(args.path)}", file=sys.stderr)
+        return 1
+    pending = corpus.report.problems.get(UNANNOTATED, 0)
+    if not corpus and pending == sum(corpus.report.problems.values()):
+        print(
+            f"error: {source_name(args.path)}: no task is annotated yet ({pending} tasks "
+            "without annotation: not done, cancelled, or predictions only)",
+            file=sys.stderr,
+        )
         return 1
     if not corpus:
         problems = sum(corpus.report.problems.values())

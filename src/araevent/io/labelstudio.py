@@ -32,6 +32,8 @@ from araevent.io.files import read_text
 #: name the same, or Label Studio does not show them (see ``araevent labelstudio-config``).
 FROM_NAME: Final = "label"
 TO_NAME: Final = "text"
+#: The report's count of tasks skipped for want of an annotation that was not cancelled.
+UNANNOTATED: Final = "tasks without annotation skipped"
 #: The ``Document.meta`` key holding a task-level score, written as the prediction's ``score``.
 TASK_SCORE: Final = "task_score"
 
@@ -99,12 +101,13 @@ def _task_to_document(
     annotations = _done(task)
     if not annotations:
         # not yet annotated, cancelled, or holding model predictions only: no gold to read
-        builder.report.add("tasks without annotation skipped", doc_id=doc_id)
+        builder.report.add(UNANNOTATED, path=builder.path, doc_id=doc_id)
         return None
     if len(annotations) > 1:
         builder.report.add(
             "extra annotations of a task ignored",
             f"{len(annotations) - 1} more",
+            path=builder.path,
             doc_id=doc_id,
             count=len(annotations) - 1,
         )
@@ -113,7 +116,12 @@ def _task_to_document(
         value = result.get("value", {})
         labels = value.get("labels")
         if result.get("type") != "labels" or not labels:
-            builder.report.add("non-span results ignored", str(result.get("type")), doc_id=doc_id)
+            builder.report.add(
+                "non-span results ignored",
+                str(result.get("type")),
+                path=builder.path,
+                doc_id=doc_id,
+            )
             continue
         if len(labels) > 1:
             builder.problem(
