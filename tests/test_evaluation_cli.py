@@ -179,6 +179,23 @@ def test_data_stats_on_tasks_not_annotated_yet_says_so_not_that_the_format_is_wr
     assert f"{tmp_path / 'x.json'} (document '3'): 1 more" in capsys.readouterr().out
 
 
+def test_data_stats_checks_labels_as_training_would_when_given_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--strict`` passed a ``trigger`` label that training then refused."""
+    record = {
+        "id": "a",
+        "text": "قصفت الرقة",
+        "spans": [{"start": 0, "end": 4, "label": "trigger"}],
+    }
+    gold = write(tmp_path / "gold.jsonl", json.dumps(record, ensure_ascii=False) + "\n")
+    assert main(["data", "stats", str(gold), "--strict"]) == 0
+    capsys.readouterr()
+    labels = "ACTOR,PLACE,DATE,TRIGGER"
+    assert main(["data", "stats", str(gold), "--strict", "--labels", labels]) == 1
+    assert "unknown label: 'trigger' (expected one of" in capsys.readouterr().err
+
+
 def test_data_stats_on_an_empty_file_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,6 +7,7 @@ import sys
 
 from araevent.cli.console import print_error
 from araevent.cli.loading import add_load_options, load_corpus
+from araevent.data.labels import LabelSchema
 from araevent.errors import DataFormatError
 from araevent.io.files import source_name
 from araevent.io.labelstudio import UNANNOTATED
@@ -26,13 +27,18 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "path",
         help="a file, a folder (brat pairs, or CoNLL files), or - for stdin (JSONL)",
     )
+    stats.add_argument(
+        "--labels",
+        help="comma-separated labels the corpus may use, e.g. ACTOR,PLACE,DATE,TRIGGER (what "
+        "training checks; after --label-map): others are problems",
+    )
     add_load_options(stats)
     stats.set_defaults(handler=run_stats)
 
 
 def run_stats(args: argparse.Namespace) -> int:
     try:
-        corpus = load_corpus(args, args.path, quiet=True)
+        corpus = load_corpus(args, args.path, quiet=True, schema=_schema(args.labels))
     except (DataFormatError, FileNotFoundError, ValueError) as exc:
         print_error(exc)
         return 1
@@ -67,3 +73,9 @@ def run_stats(args: argparse.Namespace) -> int:
     for line in findings:
         print(f"  {line}")
     return 0
+
+
+def _schema(labels: str | None) -> LabelSchema | None:
+    if labels is None:
+        return None
+    return LabelSchema(tuple(label.strip() for label in labels.split(",") if label.strip()))
