@@ -307,3 +307,19 @@ def test_a_label_studio_project_whose_text_field_has_another_name_loads(tmp_path
     path = write(tmp_path / "export.json", json.dumps([task], ensure_ascii=False))
     corpus = load(path)
     assert corpus[0].text == TEXT and list(corpus[0].spans) == [Span(0, 4, "TRIGGER")]
+
+
+def test_an_error_under_a_detected_scheme_names_the_tag_it_was_detected_from(
+    tmp_path: Path,
+) -> None:
+    """One stray ``S-`` makes a BIO file IOBES; the error then names a correct line, so it
+    must also name the tag that decided."""
+    body = "قصفت B-TRIGGER\nالطائرات B-ACTOR\nالتركية I-ACTOR\n\nفي O\nدمشق S-PLACE\n"
+    error = error_of(write(tmp_path / "stray.conll", body))
+    assert "invalid tag sequence (IOBES, detected from S-PLACE at line 6)" in error.reason
+    assert (
+        "detected"
+        not in error_of(
+            write(tmp_path / "stray.conll", body), conll=ConllOptions(scheme="IOBES")
+        ).reason
+    )

@@ -100,9 +100,24 @@ def read_conll(
             [layers[0] for layers in sentence.layers] for doc in docs for sentence in doc.sentences
         )
     )
+    why = "" if options.scheme is not None else _evidence(docs, scheme)
     for number, doc in enumerate(docs, 1):
         doc_id = doc.id or f"{id_prefix}{number}"
-        yield _build(doc, doc_id, scheme, builder, options)
+        yield _build(doc, doc_id, scheme, builder, options, why)
+
+
+def _evidence(docs: list[_Doc], scheme: Scheme) -> str:
+    """Where a detected IOBES or BILOU scheme comes from: one stray ``S-`` decides a file, and
+    the errors it then causes name other lines."""
+    marks = {Scheme.IOBES: ("E", "S"), Scheme.BILOU: ("L", "U")}.get(scheme)
+    if marks is None:
+        return ""
+    for doc in docs:
+        for sentence in doc.sentences:
+            for tags, line in zip(sentence.layers, sentence.lines, strict=True):
+                if tags[0][:1] in marks and tags[0][1:2] == "-":
+                    return f", detected from {tags[0]} at line {line}"
+    return ""
 
 
 # Whitespace as the text utilities see it (Unicode White_Space). str.split() also splits on
@@ -240,7 +255,12 @@ def _repair_tag(tag: str) -> str:
 
 
 def _build(
-    doc: _Doc, doc_id: str, scheme: Scheme, builder: DocumentBuilder, options: ConllOptions
+    doc: _Doc,
+    doc_id: str,
+    scheme: Scheme,
+    builder: DocumentBuilder,
+    options: ConllOptions,
+    why: str,
 ) -> Document:
     parts: list[str] = []
     position = 0
@@ -253,7 +273,8 @@ def _build(
         depth = max(len(tags) for tags in sentence.layers)
         for layer in range(depth):
             tags = [tags[layer] if layer < len(tags) else "O" for tags in sentence.layers]
-            for first, last, label in _chunks(tags, scheme, sentence, builder, doc_id, layer):
+            chunks = _chunks(tags, scheme, sentence, builder, doc_id, layer, why)
+            for first, last, label in chunks:
                 line = sentence.lines[first]
                 target = builder.map_label(label, line, doc_id)
                 if target is not None:
@@ -283,6 +304,7 @@ def _chunks(
     builder: DocumentBuilder,
     doc_id: str,
     layer: int,
+    why: str,
 ) -> list[tuple[int, int, str]]:
     # Inner layers of nested files are decoded leniently: their I- tags may continue a chunk
     # whose B- sits in another column, which is layout, not an annotation error.
@@ -292,7 +314,7 @@ def _chunks(
     except TagError as exc:
         line = sentence.lines[min(exc.index, len(sentence.lines) - 1)]
         raise DataFormatError(
-            f"invalid tag sequence ({scheme.value}): {exc.reason}",
+            f"invalid tag sequence ({scheme.value}{why}): {exc.reason}",
             path=builder.path,
             line=line,
             doc_id=doc_id,
