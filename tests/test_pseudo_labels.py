@@ -156,6 +156,23 @@ def test_a_student_learns_from_the_teacher_end_to_end(
     assert isinstance(Predictor.from_pretrained(result.model_dir).predict("قال الرئيس"), list)
 
 
+def test_words_left_out_for_the_teachers_doubt_are_counted_in_the_log(
+    tiny_run: TrainResult, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``min_confidence`` takes tokens out of training; the log says how many, of how many."""
+    pseudo = PseudoConfig(
+        str(unlabelled_file(tmp_path)), [str(tiny_run.model_dir)], documents=20, min_confidence=0.9
+    )
+    data = DataConfig(train=str(SAMPLE / "train.jsonl"), pseudo=pseudo)
+    with caplog.at_level("INFO", logger="araevent.training.pseudo"):
+        run_training(
+            data, ModelConfig(), EncodingConfig(max_length=64, stride=16), tiny_trainer(1), tmp_path
+        )
+    line = next(r.message for r in caplog.records if "labelled tokens not trained on" in r.message)
+    left_out, labelled = (int(n) for n in line.split()[1:4:2])
+    assert 0 < left_out <= labelled and "min_confidence 0.9" in line
+
+
 def test_a_student_can_first_learn_from_an_auxiliary_corpus(
     tiny_run: TrainResult, tmp_path: Path
 ) -> None:

@@ -262,13 +262,31 @@ def pseudo_rows(
     offset = 0 if tokenizer.cls_token_id is None else 1
     kept = sorted(with_required(split, log_probs, schema, config.require, offset))
     keep = set(kept[: config.documents])
-    rows = [
-        targets(row, lp, config)
+    chosen = [
+        (row, lp)
         for row, lp, window in zip(split.rows, log_probs, split.windows, strict=True)
         if window.doc_index in keep
     ]
+    rows = [targets(row, lp, config) for row, lp in chosen]
     _report(config, unlabelled.drawn, len(keep), len(rows))
+    if config.min_confidence > 0:
+        _report_unsure(config, [row for row, _ in chosen], rows)
     return rows
+
+
+def _report_unsure(
+    config: PseudoConfig, before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> None:
+    """How many labelled tokens ``min_confidence`` took out of training: not silently."""
+    labelled = sum(int(np.sum(np.asarray(row["labels"]) != IGNORE_INDEX)) for row in before)
+    trained = sum(int(np.sum(np.asarray(row["labels"]) != IGNORE_INDEX)) for row in after)
+    log.info(
+        "pseudo: %d of %d labelled tokens not trained on (the teacher's top probability under "
+        "data.pseudo.min_confidence %g)",
+        labelled - trained,
+        labelled,
+        config.min_confidence,
+    )
 
 
 def _report(config: PseudoConfig, drawn: Drawn, kept: int, windows: int) -> None:
