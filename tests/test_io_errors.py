@@ -289,6 +289,8 @@ def test_a_relocated_span_says_where_it_went_and_an_empty_one_is_not_out_of_rang
     empty = good()
     empty["spans"] = [{"start": 4, "end": 4, "label": "ACTOR"}]
     assert error_of(jsonl(tmp_path, empty)).reason == "empty span: [4, 4) ACTOR holds no character"
+    empty["spans"] = [{"start": 5, "end": 3, "label": "ACTOR"}]
+    assert error_of(jsonl(tmp_path, empty)).reason.startswith("offsets out of range: [5, 3)")
 
 
 def test_a_readme_beside_brat_files_is_not_a_document_without_annotations(tmp_path: Path) -> None:
@@ -307,6 +309,12 @@ def test_a_label_studio_project_whose_text_field_has_another_name_loads(tmp_path
     path = write(tmp_path / "export.json", json.dumps([task], ensure_ascii=False))
     corpus = load(path)
     assert corpus[0].text == TEXT and list(corpus[0].spans) == [Span(0, 4, "TRIGGER")]
+    assert corpus.report.problems == {
+        "text read from the one string field of data, not data.text": 1
+    }
+    task["data"] = {"passage": TEXT, "title": "x"}  # two strings: no guess, the fields named
+    path.write_text(json.dumps([task], ensure_ascii=False), encoding="utf-8")
+    assert error_of(path).reason.endswith("(its string fields: passage, title)")
 
 
 def test_an_error_under_a_detected_scheme_names_the_tag_it_was_detected_from(

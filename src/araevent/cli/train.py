@@ -7,6 +7,7 @@ it; :func:`main` is only the ``@hydra.main`` wrapper. Tests compose the real con
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -33,9 +34,11 @@ SHARED_HINT = "point at the shared folder with ARAEVENT_SHARED=/path/to/shared o
 
 
 def train(cfg: DictConfig) -> TrainResult:
-    if cfg.trainer.progress_bar and not sys.stderr.isatty():
-        cfg.trainer.progress_bar = False  # in a log file the bar's updates garble the epoch rows
-    if not cfg.trainer.progress_bar:  # transformers' own bars too (loading, writing weights)
+    trainer = _plain(cfg.trainer)
+    if trainer.progress_bar and not sys.stderr.isatty():
+        # in a log file the bar's updates garble the epoch rows
+        trainer = dataclasses.replace(trainer, progress_bar=False)
+    if not trainer.progress_bar:  # transformers' own bars too (loading, writing weights)
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
@@ -45,7 +48,7 @@ def train(cfg: DictConfig) -> TrainResult:
         data=_plain(cfg.data),
         model=_plain(cfg.model),
         encoding=_plain(cfg.encoding),
-        trainer=_plain(cfg.trainer),
+        trainer=trainer,
         output_dir=cfg.output_dir,
         evaluation=_plain(cfg.evaluation),
     )

@@ -158,7 +158,7 @@ class DocumentBuilder:
         self, raw: RawSpan, label: str, text: str, line: int | None, doc_id: str
     ) -> Span | None:
         start, end = raw.start, raw.end
-        if 0 <= end <= start <= len(text):
+        if start == end and 0 <= start <= len(text):
             self.problem("empty span", f"[{start}, {end}) {label} holds no character", line, doc_id)
             return None
         if not 0 <= start < end <= len(text):

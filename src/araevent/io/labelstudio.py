@@ -96,8 +96,20 @@ def _task_to_document(
     data = task.get("data") if isinstance(task, dict) else None
     text = _task_text(data, text_key)
     if text is None:
-        builder.problem("invalid record", f"task has no string data.{text_key}", None, doc_id)
+        strings = (
+            [k for k, v in data.items() if isinstance(v, str)] if isinstance(data, dict) else []
+        )
+        which = f" (its string fields: {', '.join(strings)})" if strings else ""
+        builder.problem(
+            "invalid record", f"task has no string data.{text_key}{which}", None, doc_id
+        )
         return None
+    if isinstance(data, dict) and text_key not in data:
+        builder.report.add(
+            f"text read from the one string field of data, not data.{text_key}",
+            path=builder.path,
+            doc_id=doc_id,
+        )
     annotations = _done(task)
     if not annotations:
         # not yet annotated, cancelled, or holding model predictions only: no gold to read
