@@ -296,6 +296,8 @@ def shared_settings(folders: Sequence[Path]) -> tuple[LabelSchema, EncodingConfi
 
     first = folders[0]
     schema, encoding = _read_settings(first / "araevent.json")
+    if len(folders) == 1:
+        return schema, encoding  # nothing to compare its tokenizer with
     tokenizer = _read_json(first / "tokenizer.json")
     special = special_tokens(first)
     for folder in folders[1:]:

@@ -115,7 +115,7 @@ def _evidence(docs: list[_Doc], scheme: Scheme) -> str:
     for doc in docs:
         for sentence in doc.sentences:
             for tags, line in zip(sentence.layers, sentence.lines, strict=True):
-                if tags[0][:1] in marks and tags[0][1:2] == "-":
+                if parse_tag(tags[0])[0] in marks:
                     return f", detected from {tags[0]} at line {line}"
     return ""
 
