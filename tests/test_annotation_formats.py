@@ -19,7 +19,7 @@ from araevent.annotation.tasks import labelstudio_config, model_version
 from araevent.cli.main import main
 from araevent.evaluation.html import LABEL_COLOURS
 from araevent.io import load, save
-from araevent.io.labelstudio import TASK_SCORE, labelstudio_task
+from araevent.io.labelstudio import TASK_DATA, TASK_SCORE, labelstudio_task
 from araevent.io.offsets import from_utf16, to_utf16
 from araevent.training import TrainResult
 from tests.conftest import write
@@ -84,6 +84,8 @@ def test_label_studio_tasks_read_back_with_exact_offsets(
     write(tmp_path / "export.json", json.dumps(accepted(tasks), ensure_ascii=False))
     loaded = load(tmp_path / "export.json")
     assert [(d.text, triples(d)) for d in loaded] == [(d.text, triples(d)) for d in docs]
+    # the document's own id comes back beside Label Studio's task id
+    assert [d.meta[TASK_DATA] for d in loaded] == [{"source": d.id} for d in docs]
 
 
 @ROUND_TRIP

@@ -5,6 +5,7 @@ batching queue on its own."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import os
 import socket
@@ -265,6 +266,19 @@ def test_bad_requests_get_a_4xx_with_a_json_reason(
         assert reason in answer.json()["error"]
         assert "\n" not in answer.json()["error"]
     server.still_serving()
+
+
+@pytest.mark.parametrize("path", ["/v1/entities", "/v1/events"])
+def test_a_compressed_body_is_refused_as_unsupported_not_as_bad_json(
+    server: Server, path: str
+) -> None:
+    body = gzip.compress(json.dumps({"texts": [HARD[0]]}).encode())
+    answer = server.post(path, body, headers={"content-encoding": "gzip"})
+    assert answer.status_code == 415  # RFC 7694: a content coding the server does not take
+    assert "Content-Encoding gzip" in answer.json()["error"]
+    assert answer.headers["accept-encoding"] == "identity"
+    plain = server.post(path, {"texts": [HARD[0]]}, headers={"content-encoding": "identity"})
+    assert plain.status_code == 200, plain.text
 
 
 def test_a_body_longer_than_any_request_is_refused_before_it_is_read(server: Server) -> None:

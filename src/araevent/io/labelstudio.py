@@ -34,6 +34,9 @@ FROM_NAME: Final = "label"
 TO_NAME: Final = "text"
 #: The report's count of tasks skipped for want of an annotation that was not cancelled.
 UNANNOTATED: Final = "tasks without annotation skipped"
+#: The ``Document.meta`` key holding a read task's ``data`` fields other than its text: the
+#: ``source`` document id of a task araevent wrote, or a project's own fields.
+TASK_DATA: Final = "task_data"
 #: The ``Document.meta`` key holding a task-level score, written as the prediction's ``score``.
 TASK_SCORE: Final = "task_score"
 
@@ -61,14 +64,20 @@ def task_texts(path: str | Path, text_key: str = "text") -> tuple[list[str], int
 
 
 def _task_text(data: Any, text_key: str) -> str | None:
-    """``data[text_key]``; without that key, the one string ``data`` holds: a project whose
-    ``<Text>`` reads ``$passage`` exports ``data.passage``, and one text field is the text."""
+    """The text of a task's ``data`` (see :func:`_text_field`), or None."""
+    key = _text_field(data, text_key)
+    return None if key is None else data[key]
+
+
+def _text_field(data: Any, text_key: str) -> str | None:
+    """``text_key`` if ``data`` holds a string there; without that key, the one string field
+    ``data`` holds: a project whose ``<Text>`` reads ``$passage`` exports ``data.passage``,
+    and one text field is the text."""
     if not isinstance(data, dict):
         return None
     if text_key in data:
-        text = data[text_key]
-        return text if isinstance(text, str) else None
-    strings = [value for value in data.values() if isinstance(value, str)]
+        return text_key if isinstance(data[text_key], str) else None
+    strings = [key for key, value in data.items() if isinstance(value, str)]
     return strings[0] if len(strings) == 1 else None
 
 
@@ -94,8 +103,8 @@ def _task_to_document(
 ) -> Document | None:
     doc_id = str(task.get("id", position)) if isinstance(task, dict) else str(position)
     data = task.get("data") if isinstance(task, dict) else None
-    text = _task_text(data, text_key)
-    if text is None:
+    key = _text_field(data, text_key)
+    if key is None:
         strings = (
             [k for k, v in data.items() if isinstance(v, str)] if isinstance(data, dict) else []
         )
@@ -104,7 +113,9 @@ def _task_to_document(
             "invalid record", f"task has no string data.{text_key}{which}", None, doc_id
         )
         return None
-    if isinstance(data, dict) and text_key not in data:
+    assert isinstance(data, dict)
+    text = data[key]
+    if key != text_key:
         builder.report.add(
             f"text read from the one string field of data, not data.{text_key}",
             path=builder.path,
@@ -147,7 +158,10 @@ def _task_to_document(
             )
         except (KeyError, TypeError, ValueError) as exc:
             builder.problem("invalid span", f"{type(exc).__name__}: {exc}", None, doc_id)
-    return builder.build(doc_id, text, spans, {"source": "label-studio"})
+    # the task's other data fields (``source``: the id araevent's tasks carry) come back too
+    others = {name: value for name, value in data.items() if name != key}
+    meta = {"source": "label-studio", **({TASK_DATA: others} if others else {})}
+    return builder.build(doc_id, text, spans, meta)
 
 
 def labelstudio_prediction(document: Document, model_version: str) -> dict[str, Any]:
@@ -181,7 +195,8 @@ def labelstudio_prediction(document: Document, model_version: str) -> dict[str, 
 
 
 def labelstudio_task(document: Document, model_version: str) -> dict[str, Any]:
-    """A task to import: the text (and the document id as ``data.source``), pre-annotated."""
+    """A task to import: the text (and the document id as ``data.source``, read back into
+    ``meta[TASK_DATA]``), pre-annotated."""
     return {
         "data": {TO_NAME: document.text, "source": document.id},
         "predictions": [labelstudio_prediction(document, model_version)],

@@ -226,7 +226,15 @@ async def _submit(state: _State, texts: list[str]) -> list[tuple[list[Entity], n
 
 
 async def _read_body(request: Request, limits: Limits) -> bytes:
-    """The body, refused with 413 as soon as it is longer than any allowed request can be."""
+    """The body, refused with 413 as soon as it is longer than any allowed request can be,
+    and with 415 when it is compressed (RFC 7694), which would otherwise read as bad JSON."""
+    coding = request.headers.get("content-encoding", "identity").strip().lower()
+    if coding != "identity":
+        raise _Refusal(
+            415,
+            f"Content-Encoding {coding} is not supported; send the body uncompressed",
+            headers={"Accept-Encoding": "identity"},
+        )
     declared = request.headers.get("content-length", "")
     too_long = _Refusal(
         413, f"the body is over {limits.max_body_bytes} bytes, more than the limits allow"
@@ -252,15 +260,24 @@ def _answer(answer: dict[str, str], parsed: ParsedRequest, results: list[Any]) -
 class _Refusal(Exception):
     """A request answered with ``status`` and ``{"error": message}``."""
 
-    def __init__(self, status: int, message: str, retry: bool = False) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        retry: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.retry = retry
+        self.headers = headers or {}
 
 
-def _error(status: int, message: str, retry: bool = False) -> JSONResponse:
-    headers = {"Retry-After": str(RETRY_AFTER)} if retry else None
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+def _error(
+    status: int, message: str, retry: bool = False, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    sent = {**(headers or {}), **({"Retry-After": str(RETRY_AFTER)} if retry else {})}
+    return JSONResponse({"error": message}, status_code=status, headers=sent or None)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -269,7 +286,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     async def refusal(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, _Refusal)
-        return _error(exc.status, str(exc), exc.retry)
+        return _error(exc.status, str(exc), exc.retry, exc.headers)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
