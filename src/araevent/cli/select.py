@@ -76,13 +76,13 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def _model_labels(folder: Path) -> list[str]:
-    from araevent.predictor import _read_settings
+    from araevent.predictor import shared_settings
 
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such model folder")
     if not (folder / "araevent.json").is_file():
         raise FileNotFoundError(f"{folder} is not an araevent model folder: missing araevent.json")
-    return list(_read_settings(folder / "araevent.json")[0].labels)
+    return list(shared_settings([folder])[0].labels)
 
 
 def run_config(args: argparse.Namespace) -> int:
