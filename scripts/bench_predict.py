@@ -33,6 +33,7 @@ from pathlib import Path
 from araevent.data.document import Document, Span
 from araevent.data.text import words
 from araevent.evaluation import EvaluationConfig, evaluate_documents
+from araevent.inference import DEFAULT_BATCH_SIZE
 from araevent.io import load
 
 BACKENDS = ("torch-fp32", "torch", "torch-bf16", "onnx", "onnx-int8", "pipeline", "pipeline-bf16")
@@ -131,13 +132,35 @@ def spans_changed(predicted: list[Document], reference: list[Document]) -> int:
     )
 
 
+def print_ratios(rows: list[dict[str, object]]) -> None:
+    """The default Predictor's documents/s over each reference's, measured in this run."""
+    speed = {str(row["backend"]): float(row["docs_per_second"]) for row in rows}  # type: ignore[arg-type]
+    for reference in ("pipeline", "pipeline-bf16"):
+        if "torch" in speed and reference in speed:
+            print(
+                f"default Predictor (torch): {speed['torch'] / speed[reference]:.2f}x {reference}"
+            )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True)
     parser.add_argument("--data", required=True, help="JSONL (gold spans give F1)")
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        help="araevent's windows per model call (default: the Predictor's)",
+    )
+    parser.add_argument(
+        "--pipeline-batch-size",
+        type=int,
+        default=16,
+        help="texts per pipeline call: 16 was its fastest of 1 (its own default), 16 and 64 "
+        "on a 2-core CPU",
+    )
     parser.add_argument("--threads", type=int, help="torch/ONNX Runtime intra-op threads")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes; best is reported")
     parser.add_argument("--limit", type=int)
@@ -165,7 +188,9 @@ def main() -> int:
                 print(f"| {backend} | skipped: no {name} | | | | | |")
                 continue
         run, dtype = (
-            pipeline_predict(args.model, args.device, args.batch_size, backend.endswith("bf16"))
+            pipeline_predict(
+                args.model, args.device, args.pipeline_batch_size, backend.endswith("bf16")
+            )
             if backend.startswith("pipeline")
             else araevent_predict(args.model, backend, args.device, args.batch_size, args.threads)
         )
@@ -200,6 +225,7 @@ def main() -> int:
             f"| {row['words_per_second']:,.0f} | {'' if f1 is None else f'{f1:.3f}'} "
             f"| {'' if changed is None else changed} |"
         )
+    print_ratios(rows)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         report = {

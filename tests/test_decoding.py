@@ -1,6 +1,7 @@
 """Constrained decoding and window merging on hand-made scores."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -156,3 +157,52 @@ def test_batched_viterbi_gives_each_document_the_reference_path(
     expected = [reference_viterbi(d, start, trans).tolist() for d in docs]
     assert [p.tolist() for p in viterbi_batch(docs, start, trans)] == expected
     assert [viterbi(d, start, trans).tolist() for d in docs] == expected
+
+
+def reference_tags_to_spans(
+    path: np.ndarray, probs: np.ndarray, offsets: np.ndarray, can_edge: np.ndarray | None
+) -> list[tuple[int, int, str, float]]:
+    """Chunks read one tag at a time, as conlleval does, trimmed one chunk at a time: the
+    loop the vectorised :func:`tags_to_spans` replaced, kept as the reference."""
+    chunks: list[list[int]] = []  # [first, last, label index]
+    for i, tag in enumerate(path.tolist()):
+        label = (tag + 1) // 2
+        if tag == 0:
+            continue
+        if tag % 2 == 1 or not chunks or chunks[-1][1] != i or chunks[-1][2] != label:
+            chunks.append([i, i + 1, label])
+        else:
+            chunks[-1][1] = i + 1
+    spans = []
+    for first, last, label in chunks:
+        if can_edge is not None:
+            inner = [i for i in range(first, last) if can_edge[i]]
+            if not inner:
+                continue
+            first, last = inner[0], inner[-1] + 1
+        score = float(np.mean([probs[i, path[i]] for i in range(first, last)]))
+        spans.append((int(offsets[first, 0]), int(offsets[last - 1, 1]), label, score))
+    return [(s, e, SCHEMA.labels[label - 1], score) for s, e, label, score in spans]
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.integers(0, SCHEMA.num_tags - 1), max_size=30).flatmap(
+        lambda tags: st.tuples(
+            st.just(np.array(tags, dtype=np.int64)),
+            arrays(np.float64, (len(tags), SCHEMA.num_tags), elements=st.floats(0, 1)),
+            st.one_of(st.none(), arrays(np.bool_, len(tags))),
+        )
+    )
+)
+def test_spans_are_read_from_any_path_as_the_one_chunk_at_a_time_reference(
+    case: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+) -> None:
+    """Any path, constrained or not (stray I- tags included), any punctuation: the same
+    chunks, edges and mean scores as reading the path one tag at a time."""
+    path, probs, can_edge = case
+    offsets = np.array([[3 * i, 3 * i + 2] for i in range(len(path))]).reshape(-1, 2)
+    spans = tags_to_spans(path, probs, offsets, SCHEMA, can_edge)
+    expected = reference_tags_to_spans(path, probs, offsets, can_edge)
+    assert [(s.start, s.end, s.label) for s in spans] == [e[:3] for e in expected]
+    assert [s.score for s in spans] == [pytest.approx(e[3], abs=1e-12) for e in expected]

@@ -154,27 +154,40 @@ def tags_to_spans(
     starts = np.flatnonzero(begins)
     # a chunk runs until the next start or the next O
     stops = np.flatnonzero(begins | (path == 0))
-    chosen = probs[np.arange(len(path)), path]
-    spans = []
     # the stop after each start (itself a stop): the first stop strictly after it, or the end
     following = np.searchsorted(stops, starts, side="right")
     ends = np.append(stops, len(path))[following]
-    for first, last in zip(starts.tolist(), ends.tolist(), strict=True):
-        label = schema.labels[int(label_id[first]) - 1]
-        if can_edge is not None:
-            inner = np.flatnonzero(can_edge[first:last])
-            if len(inner) == 0:
-                continue
-            first, last = first + int(inner[0]), first + int(inner[-1]) + 1
-        spans.append(
-            Span(
-                int(word_offsets[first, 0]),
-                int(word_offsets[last - 1, 1]),
-                label,
-                float(chosen[first:last].mean()),
-            )
+    labels = label_id[starts] - 1
+    if can_edge is not None:
+        starts, ends, labels = _trim_to_edges(starts, ends, labels, can_edge)
+    chosen = np.append(probs[np.arange(len(path)), path], 0.0)
+    # each chunk's sum, with the gaps between chunks summed at the odd places and dropped
+    sums = np.add.reduceat(chosen, np.column_stack([starts, ends]).ravel())[::2]
+    scores = sums / (ends - starts)
+    return [
+        Span(
+            int(word_offsets[first, 0]), int(word_offsets[last - 1, 1]), schema.labels[label], score
         )
-    return spans
+        for first, last, label, score in zip(
+            starts.tolist(), ends.tolist(), labels.tolist(), scores.tolist(), strict=True
+        )
+    ]
+
+
+def _trim_to_edges(
+    starts: np.ndarray, ends: np.ndarray, labels: np.ndarray, can_edge: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chunks ``[starts, ends)`` narrowed to their first and last word where ``can_edge``;
+    chunks with no such word are dropped. Vectorised over chunks: a document's spans are
+    decoded without a Python loop over them."""
+    n = len(can_edge)
+    position = np.arange(n)
+    # the nearest edge word at or after each word (n if none), at or before it (-1 if none)
+    next_edge = np.minimum.accumulate(np.where(can_edge, position, n)[::-1])[::-1]
+    previous_edge = np.maximum.accumulate(np.where(can_edge, position, -1))
+    first, last = next_edge[starts], previous_edge[ends - 1] + 1
+    kept = first < ends
+    return first[kept], last[kept], labels[kept]
 
 
 class SpanDecoder:

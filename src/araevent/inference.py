@@ -25,6 +25,11 @@ from araevent.features import (
     windows,
 )
 
+DEFAULT_BATCH_SIZE = 64
+"""Windows a model call takes. On a 2-core CPU with AMX, 48 to 64 windows of 64 sub-tokens gave
+5 to 9% more documents/s than 32, and 128 was slower again; without AMX, 16 to 128 were alike
+(docs/benchmarks.md)."""
+
 
 class Runner(Protocol):
     """Logits ``[batch, length, tags]`` for int64 ``input_ids`` and ``attention_mask``."""
@@ -39,7 +44,7 @@ def predict_with(
     config: EncodingConfig,
     schema: LabelSchema,
     *,
-    batch_size: int = 32,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     constrained: bool = True,
     progress: bool = False,
 ) -> list[Document]:
@@ -63,7 +68,7 @@ def predict_with_probs(
     config: EncodingConfig,
     schema: LabelSchema,
     *,
-    batch_size: int = 32,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     constrained: bool = True,
     progress: bool = False,
 ) -> tuple[list[Document], list[np.ndarray]]:
@@ -115,7 +120,7 @@ def predict_documents(
     config: EncodingConfig,
     schema: LabelSchema,
     *,
-    batch_size: int = 32,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     device: Any = "auto",
     dtype: str = "auto",
     constrained: bool = True,

@@ -25,7 +25,7 @@ from araevent.data.labels import LabelSchema
 from araevent.data.text import NormalizationConfig, replace_surrogates, strip_proclitics
 from araevent.events import EventRecord, events_from_entities
 from araevent.features import EncodingConfig
-from araevent.inference import Runner
+from araevent.inference import DEFAULT_BATCH_SIZE, Runner
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class Predictor:
         schema: LabelSchema,
         encoding: EncodingConfig,
         *,
-        batch_size: int = 32,
+        batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
         _check_batch_size(batch_size)
         self.runner = runner
@@ -93,7 +93,7 @@ class Predictor:
         path: str | Path,
         device: str = "auto",
         backend: str = "torch",
-        batch_size: int = 32,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         onnx_file: str = "model.onnx",
         dtype: str = "auto",
         threads: int | None = None,
@@ -127,7 +127,7 @@ class Predictor:
         paths: Sequence[str | Path],
         device: str = "auto",
         backend: str = "torch",
-        batch_size: int = 32,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         onnx_file: str = "model.onnx",
         dtype: str = "auto",
         threads: int | None = None,

@@ -40,7 +40,9 @@ class TorchRunner:
     evaluation between epochs), whose fp32 weights must not change. ``own_weights=True`` says
     the runner owns the model (the Predictor loaded it for prediction only), so in bf16 its
     weights are stored in bf16 once instead of being cast by autocast at every batch: 17% more
-    documents/s on a CPU with AVX512-BF16, with the same dev F1 (docs/benchmarks.md).
+    documents/s on a CPU with AVX512-BF16, with the same dev F1 (docs/benchmarks.md); on a CPU
+    its linear layers are then packed for oneDNN once (:mod:`araevent.packed_linear`;
+    ``packed_layers`` counts them).
     """
 
     def __init__(
@@ -50,15 +52,22 @@ class TorchRunner:
         dtype: str = "auto",
         own_weights: bool = False,
     ) -> None:
+        from araevent.allocator import keep_freed_memory
+        from araevent.packed_linear import pack_linear_layers
         from araevent.precision import resolve_dtype
 
         self.device = resolve_device(device) if isinstance(device, str) else device
+        if self.device.type == "cpu":
+            keep_freed_memory()
         self.dtype, self.dtype_reason = resolve_dtype(dtype, self.device)
         self.model = model.to(self.device).eval()
         self.autocast = self.dtype == torch.bfloat16
+        self.packed_layers = 0
         if own_weights and self.autocast:
             self.model = self.model.to(torch.bfloat16)
             self.autocast = False
+            if self.device.type == "cpu":
+                self.packed_layers = pack_linear_layers(self.model)
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         with (

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from araevent.data.bio import Scheme
 from araevent.data.labels import LabelSchema
+from araevent.inference import DEFAULT_BATCH_SIZE
 from araevent.io import FORMATS, ConllOptions, Corpus, load
 from araevent.io.files import source_name
 from araevent.precision import DTYPES
@@ -116,7 +117,7 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="torch backend: auto is bfloat16 where the device has native bf16, else float32",
     )
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
 
 
 def load_predictor(args: argparse.Namespace) -> Predictor:

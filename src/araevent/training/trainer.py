@@ -135,11 +135,14 @@ def fit(
     writes no checkpoint (a fit whose weights go on in memory)."""
     from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback
 
+    from araevent.allocator import keep_freed_memory
     from araevent.learning_curve import learning_curve_callback
     from araevent.modeling import quiet_transformers
     from araevent.torch_runner import resolve_device
 
     device = resolve_device(settings.device)
+    if device.type == "cpu":
+        keep_freed_memory()
     bf16, why = use_bf16(settings.bf16, device)
     log.info("precision: %s (%s)", "bf16" if bf16 else "fp32", why)
     args = training_arguments(
