@@ -29,6 +29,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from araevent.data.document import Document, Span
 from araevent.data.text import words
@@ -134,12 +135,11 @@ def spans_changed(predicted: list[Document], reference: list[Document]) -> int:
 
 def print_ratios(rows: list[dict[str, object]]) -> None:
     """The default Predictor's documents/s over each reference's, measured in this run."""
-    speed = {str(row["backend"]): float(row["docs_per_second"]) for row in rows}  # type: ignore[arg-type]
+    speed = {str(row["backend"]): cast(float, row["docs_per_second"]) for row in rows}
     for reference in ("pipeline", "pipeline-bf16"):
         if "torch" in speed and reference in speed:
-            print(
-                f"default Predictor (torch): {speed['torch'] / speed[reference]:.2f}x {reference}"
-            )
+            ratio = speed["torch"] / speed[reference]
+            print(f"default Predictor (torch): {ratio:.2f}x {reference}")
 
 
 def main() -> int:

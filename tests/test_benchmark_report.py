@@ -311,3 +311,23 @@ def test_run_without_command_is_left_out(suite: Path) -> None:
     assert "anercorp-small-encoder: test split" not in report
     assert "Note: left out: quality/anercorp-small-encoder (no command in command.txt)" in report
     assert "### news-small-encoder: dev split" in report
+
+
+def test_the_prediction_benchmark_prints_the_default_predictors_ratios(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The speed targets are ratios measured in one run, so the script prints them itself."""
+    bench = load_script("bench_predict")
+    rows: list[dict[str, object]] = [
+        {"backend": "torch-fp32", "docs_per_second": 80.0},
+        {"backend": "torch", "docs_per_second": 300.0},
+        {"backend": "pipeline", "docs_per_second": 60.0},
+        {"backend": "pipeline-bf16", "docs_per_second": 120.0},
+    ]
+    bench.print_ratios(rows)
+    assert capsys.readouterr().out.splitlines() == [
+        "default Predictor (torch): 5.00x pipeline",
+        "default Predictor (torch): 2.50x pipeline-bf16",
+    ]
+    bench.print_ratios(rows[:2])  # no reference measured: nothing to compare
+    assert capsys.readouterr().out == ""

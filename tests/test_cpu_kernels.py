@@ -121,3 +121,13 @@ def test_a_cpu_predictor_raises_the_thresholds(
 ) -> None:
     Predictor.from_pretrained(tiny_run.model_dir, device="cpu")
     assert len(fresh_allocator) == 2
+
+
+def test_packing_leaves_torchs_random_state_as_it_was() -> None:
+    """Loading a Predictor must not move the random stream a user's own code draws from."""
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    net = small_net()
+    torch.manual_seed(7)
+    pack_linear_layers(net)
+    assert torch.equal(torch.rand(3), expected)

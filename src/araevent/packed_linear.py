@@ -60,7 +60,9 @@ def _packs_correctly(linear: nn.Linear) -> bool:
     """Whether this torch can pack ``linear`` and then gives what ``F.linear`` gives."""
     if not torch.backends.mkldnn.is_available():  # type: ignore[no-untyped-call]
         return False
-    sample = torch.randn(2, 3, linear.in_features, dtype=torch.bfloat16)
+    # its own generator: loading a Predictor leaves torch's global random state as it was
+    generator = torch.Generator().manual_seed(0)
+    sample = torch.randn(2, 3, linear.in_features, generator=generator).to(torch.bfloat16)
     try:
         with torch.inference_mode():
             packed = PackedLinear(linear)(sample)
