@@ -103,6 +103,8 @@ def pipeline_predict(model: str, device: str, batch_size: int, bf16: bool) -> tu
         batch_size=batch_size,
         dtype=torch.bfloat16 if bf16 else torch.float32,
     )
+    if tagger.tokenizer is None:  # a token-classification pipeline always loads one
+        raise RuntimeError(f"{model}: the pipeline loaded no tokenizer")
     tagger.tokenizer.model_max_length = max_length
     native = bf16_choice(tagger.device)[0]
     dtype = ("bfloat16" if native else "bfloat16 (emulated)") if bf16 else "float32"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +22,8 @@ from araevent.evaluation.matching import pair_documents
 from araevent.evaluation.muc import muc_scores
 from araevent.evaluation.spans import document_counts
 from araevent.evaluation.tagging import seqeval_scores
+from araevent.io import load
+from araevent.io.brat import write_brat
 
 TEXT = "أعلنت وزارة الدفاع السورية أن قواتها دخلت مدينة تدمر صباح الاثنين"
 
@@ -352,6 +355,23 @@ def test_metrics_json_keys_are_stable() -> None:
     assert set(data["muc"]) == {"strict", "exact", "partial", "ent_type"}
     assert data["seqeval"]["strict"]["report"]["micro avg"]["f1-score"] == 1.0
     assert len(data["meta"]["gold_sha256"]) == 64
+
+
+def test_predictions_written_as_brat_pair_with_the_gold_they_came_from(tmp_path: Path) -> None:
+    """``araevent predict x.txt --format brat`` names files ``x.txt_1`` for the id
+    ``x.txt:1``; scoring that folder against the JSONL output found no prediction."""
+    gold = Document("news/x.txt:1", GOLD.text, GOLD.spans)
+    write_brat([gold], tmp_path / "brat")
+    (predicted,) = load(tmp_path / "brat", "brat")
+    assert predicted.id == "news_x.txt_1"
+    assert [(g.id, p.id) for g, p in pair_documents([gold], [predicted])] == [
+        ("news/x.txt:1", "news_x.txt_1")
+    ]
+    assert score_spans([gold], [predicted]).micro.f1 == 1.0
+    # a gold document of that very name keeps it: the renamed one is not paired in its place
+    twin = Document("news_x.txt_1", gold.text)
+    with pytest.raises(ValueError, match=r"no prediction for gold document 'news/x\.txt:1'"):
+        pair_documents([gold, twin], [predicted])
 
 
 def test_documents_are_matched_by_id_and_must_agree() -> None:

@@ -162,6 +162,24 @@ def test_data_stats_fails_when_nothing_could_be_read(
     assert f"{conll}: no document could be read (2 problems, first {conll}:1:" in err
 
 
+def test_output_into_a_pipe_nobody_reads_ends_quietly() -> None:
+    """``araevent data stats x | head -1`` printed a BrokenPipeError traceback; a closed pipe
+    ends the command as it ends a Unix tool: no output, SIGPIPE's status."""
+    command = [
+        sys.executable,
+        "-m",
+        "araevent.cli.main",
+        "data",
+        "stats",
+        str(SAMPLE / "dev.jsonl"),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the command writes: every write finds no reader
+    err = process.stderr.read().decode()
+    assert process.wait() == 141 and err == ""
+
+
 def test_data_stats_on_tasks_not_annotated_yet_says_so_not_that_the_format_is_wrong(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -271,6 +289,7 @@ def test_evaluate_gives_the_training_runs_figures_and_compare_tests_them(
     out = tmp_path / "eval"
     args = ["evaluate", "--model", str(tiny_run.model_dir), str(SAMPLE / "dev.jsonl")]
     assert main([*args, "--out", str(out), "--device", "cpu"]) == 0
+    assert "predicting" not in capsys.readouterr().err  # no progress bar into a log file
     ours = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert ours["strict"] == tiny_run.metrics["dev"]["strict"]
     capsys.readouterr()

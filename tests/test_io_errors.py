@@ -135,7 +135,19 @@ def test_span_cutting_a_word_is_an_error_or_snapped(tmp_path: Path) -> None:
 
 def test_missing_text_field(tmp_path: Path) -> None:
     error = error_of(jsonl(tmp_path, {"id": "a", "spans": []}))
-    assert "missing string field 'text'" in error.reason
+    assert "missing field 'text'" in error.reason
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"), [(5, "a number"), (None, "null"), (["نص"], "an array"), (True, "a boolean")]
+)
+def test_a_text_field_that_is_not_a_string_says_what_it_is(
+    tmp_path: Path, value: object, kind: str
+) -> None:
+    error = error_of(jsonl(tmp_path, {"id": "a", "text": value}))
+    assert (
+        error.line == 1 and error.reason == f"invalid record: field 'text' is {kind}, not a string"
+    )
 
 
 def test_lenient_mode_never_drops_silently(tmp_path: Path) -> None:

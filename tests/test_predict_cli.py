@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from araevent import DataFormatError
 from araevent.cli.main import main
+from araevent.cli.predict import iter_records
 from araevent.io import load
 from araevent.training import TrainResult
 from tests.conftest import SAMPLE, write
@@ -170,6 +172,31 @@ def test_a_json_line_in_plain_text_input_is_an_error_naming_it(
         "stdin:1",
         "stdin:2",
     ]
+
+
+def test_text_that_begins_with_a_brace_is_text(
+    tiny_run: TrainResult, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A headline such as ``{عاجل} ...`` is not a JSON object: auto reads the input as lines."""
+    text = "{عاجل} " + LINES[2]
+    args = ["predict", "--model", str(tiny_run.model_dir)]
+    assert run(args, f"{text}\n{LINES[0]}\n", monkeypatch) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["id"], r["text"]) for r in records] == [("stdin:1", text), ("stdin:2", LINES[0])]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('{"id": "a"}', "missing field 'text'"),
+        ("[1]", "an array, not an object"),
+        ('{"text": 5}', "field 'text' is a number, not a string"),
+    ],
+)
+def test_a_jsonl_record_without_a_text_string_says_why(line: str, reason: str) -> None:
+    with pytest.raises(DataFormatError) as info:
+        list(iter_records([line], "in.jsonl", jsonl=True))
+    assert str(info.value).startswith(f"in.jsonl:1: not a JSON object with 'text' ({reason}); ")
 
 
 def test_a_text_line_in_jsonl_input_is_an_error_naming_it(

@@ -181,6 +181,9 @@ def test_iter_lines_reads_gzip_and_names_a_damaged_file(tmp_path: Path) -> None:
     damaged.write_bytes(gzip.compress(("سطر\n" * 1000).encode())[:-30])
     with pytest.raises(DataFormatError, match=r"bad\.txt\.gz.*cannot decompress"):
         list(iter_lines(damaged))
+    not_gzip = write(tmp_path / "plain.txt.gz", "سطر\n")  # no line came out: none is named
+    with pytest.raises(DataFormatError, match=r"^\S*plain\.txt\.gz: cannot decompress: Not a gzip"):
+        list(iter_lines(not_gzip))
 
 
 def test_predict_with_probs_gives_each_word_a_distribution_and_the_same_entities(

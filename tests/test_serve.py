@@ -210,6 +210,9 @@ def test_openapi_schema_describes_the_endpoints(server: Server) -> None:
     assert set(schemas["Entity"]["properties"]) == {
         "start", "end", "label", "text", "score", "core_start", "core_end", "core"
     }  # fmt: skip
+    ids = [op["operationId"] for path in spec["paths"].values() for op in path.values()]
+    assert len(ids) == len(set(ids)), ids  # OpenAPI: unique, or client generators fail
+    assert {"get", "head"} <= set(spec["paths"]["/health"])
 
 
 def test_demo_page_is_offline_and_carries_the_report_colours(server: Server) -> None:

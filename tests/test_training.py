@@ -16,7 +16,7 @@ from araevent.features import EncodingConfig
 from araevent.inference import predict_documents
 from araevent.io import load, save
 from araevent.training import DataConfig, ModelConfig, TrainerConfig, TrainResult, run_training
-from tests.conftest import REPO, SAMPLE, train_tiny
+from tests.conftest import REPO, SAMPLE, train_tiny, write
 
 QUIET = ["trainer.progress_bar=false", "trainer.tensorboard=false"]
 
@@ -474,6 +474,14 @@ def test_bad_settings_are_refused_before_training_with_the_setting_named() -> No
         cfg = compose_train([override, "output_dir=x"])
         with pytest.raises(ValueError, match=message):
             train(cfg)
+
+
+def test_a_train_split_without_text_is_refused_before_training(tmp_path: Path) -> None:
+    empty = write(tmp_path / "empty.jsonl", '{"id": "x", "text": "", "spans": []}\n')
+    cfg = compose_train([f"data.train={empty}", f"output_dir={tmp_path / 'run'}", *QUIET])
+    with pytest.raises(ValueError, match=r"empty\.jsonl: no text to train on \(its 1 documents"):
+        train(cfg)
+    assert not (tmp_path / "run" / "model").exists()
 
 
 def test_a_window_longer_than_the_models_positions_is_refused(tmp_path: Path) -> None:

@@ -143,7 +143,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     except (DataFormatError, FileNotFoundError, ValueError, ImportError) as exc:
         print_error(exc)
         return 1
-    predicted = predictor.predict_documents(list(gold), progress=True)
+    # a bar only for a person watching: redirected to a log, its \r updates are noise
+    predicted = predictor.predict_documents(list(gold), progress=sys.stderr.isatty())
     evaluation = evaluate_documents(
         list(gold),
         predicted,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -39,8 +40,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] in HYDRA_COMMANDS:
         return _run_hydra(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+        sys.stdout.flush()  # a reader that has gone (``| head``) shows here, not at exit
+    except BrokenPipeError:
+        _drop_stdout()
+        return BROKEN_PIPE
     return code
+
+
+# What a shell reports for a Unix tool that the end of its pipe stopped reading (128 + SIGPIPE).
+BROKEN_PIPE = 141
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so that the flush at exit does not raise again: the command
+    ends quietly, as ``cat file | head -1`` does, with no traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test's capture): nothing to flush
+        pass
 
 
 def _run_hydra(command: str, overrides: list[str]) -> int:

@@ -27,6 +27,7 @@ from araevent.data.text import replace_surrogates
 from araevent.errors import DataFormatError
 from araevent.events import events_from_entities
 from araevent.io.files import is_stdin, iter_lines, source_name
+from araevent.io.jsonl import json_kind
 
 if TYPE_CHECKING:
     import numpy as np
@@ -87,7 +88,9 @@ def iter_records(
 ) -> Iterator[tuple[str, str]]:
     """(id, text) pairs from one input; ids are ``source:line`` unless JSONL gives one.
 
-    ``jsonl=None`` (auto) decides once per input, from its first non-blank line. A later line
+    ``jsonl=None`` (auto) decides once per input, from its first non-blank line: JSONL if it
+    is a JSON object with a ``text``, or begins as one (``{"``, so that a broken record is an
+    error naming it, not a document); a headline such as ``{عاجل} ...`` is text. A later line
     of the other kind is an error naming it: read as the first kind, JSONL would be tagged as
     text (or text rejected far from the cause) without a word.
     """
@@ -96,7 +99,7 @@ def iter_records(
         if not line.strip():
             continue
         if jsonl is None:
-            jsonl = line.lstrip().startswith("{")
+            jsonl = line.lstrip().startswith('{"') or _is_json_record(line)
         if jsonl:
             yield _json_record(line, source, number)
         elif auto and _is_json_record(line):
@@ -113,16 +116,18 @@ def iter_records(
 def _json_record(line: str, source: str, number: int) -> tuple[str, str]:
     try:
         record = json.loads(line)
-        text = record["text"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+    except json.JSONDecodeError as exc:
+        record, reason = None, str(exc)
+    else:
+        reason = _record_problem(record)
+    if reason:
         raise DataFormatError(
-            f"not a JSON object with 'text' ({exc}); the input is read as JSONL "
+            f"not a JSON object with 'text' ({reason}); the input is read as JSONL "
             "(--input-format lines tags every line as text)",
             path=source,
             line=number,
-        ) from exc
-    if not isinstance(text, str):
-        raise DataFormatError(f"'text' is {type(text).__name__}", path=source, line=number)
+        )
+    text = record["text"]
     # a JSON escape can spell a lone surrogate, which no output can encode
     text, surrogates = replace_surrogates(text)
     if surrogates:
@@ -133,6 +138,17 @@ def _json_record(line: str, source: str, number: int) -> tuple[str, str]:
         )
     record_id = record.get("id")
     return (f"{source}:{number}" if record_id is None else str(record_id)), text
+
+
+def _record_problem(record: object) -> str:
+    """Why a parsed JSONL line is no record to tag (empty if it is one)."""
+    if not isinstance(record, dict):
+        return f"{json_kind(record)}, not an object"
+    if "text" not in record:
+        return "missing field 'text'"
+    if not isinstance(record["text"], str):
+        return f"field 'text' is {json_kind(record['text'])}, not a string"
+    return ""
 
 
 def _is_json_record(line: str) -> bool:
@@ -186,7 +202,7 @@ def run_predict(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     documents: list[Document] = []
-    quiet = args.no_progress or len(records) < _PROGRESS_FROM
+    quiet = args.no_progress or len(records) < _PROGRESS_FROM or not sys.stderr.isatty()
     with (
         tqdm(total=len(records), unit="doc", file=sys.stderr, disable=quiet) as bar,
         _jsonl_output(args) as out,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from araevent.data.document import Document, Span
+from araevent.io.brat import brat_stem
 
 Kind = Literal["correct", "label", "boundary", "label_boundary", "missed", "spurious"]
 ERROR_KINDS: dict[str, str] = {
@@ -43,7 +44,12 @@ class Pair:
 def pair_documents(
     gold: Sequence[Document], predicted: Iterable[Document]
 ) -> list[tuple[Document, Document]]:
-    """(gold, predicted) pairs matched by id; unmatched ids or differing texts are errors."""
+    """(gold, predicted) pairs matched by id; unmatched ids or differing texts are errors.
+
+    A gold id that brat files could not hold (``news/a:1``, as plain-text input is named) is
+    also found under the name :func:`write_brat` gave it (``news_a_1``) when no gold document
+    has that name: predictions written as brat score against the gold they came from.
+    """
     by_id: dict[str, Document] = {}
     for doc in predicted:
         if doc.id in by_id:
@@ -53,11 +59,14 @@ def pair_documents(
         raise ValueError("no gold documents to score against")
     pairs = []
     seen: set[str] = set()
+    gold_ids = {doc.id for doc in gold}
     for doc in gold:
         if doc.id in seen:
             raise ValueError(f"gold document id {doc.id!r} occurs twice")
         seen.add(doc.id)
         pred = by_id.pop(doc.id, None)
+        if pred is None and brat_stem(doc.id) not in gold_ids:
+            pred = by_id.pop(brat_stem(doc.id), None)
         if pred is None:
             raise ValueError(f"no prediction for gold document {doc.id!r}")
         if pred.text != doc.text:

@@ -135,7 +135,7 @@ def write_brat(documents: Iterable[Document], folder: str | Path) -> int:
     """
     stems: dict[str, Document] = {}
     for document in documents:  # every name is checked before anything is written
-        stem = _UNSAFE_RE.sub("_", document.id).lstrip(".") or f"doc{len(stems)}"
+        stem = brat_stem(document.id) or f"doc{len(stems)}"
         if stem in stems:
             raise ValueError(
                 f"documents {stems[stem].id!r} and {document.id!r} would both be written to "
@@ -152,6 +152,12 @@ def write_brat(documents: Iterable[Document], folder: str | Path) -> int:
         ]
         (folder / f"{stem}.ann").write_text("".join(lines), encoding="utf-8", newline="\n")
     return len(stems)
+
+
+def brat_stem(doc_id: str) -> str:
+    """The file name (without ``.txt``) :func:`write_brat` gives a document, which is the id
+    :func:`read_brat` reads back: ``news/a:1`` becomes ``news_a_1``."""
+    return _UNSAFE_RE.sub("_", doc_id).lstrip(".")
 
 
 def _one_line(text: str) -> str:

@@ -66,7 +66,10 @@ def iter_lines(
                     chunk = chunk[3:]
                 yield _decode_line(chunk.rstrip(b"\n"), source, number, strict, report)
         except (OSError, EOFError, zlib.error) as exc:  # gzip's errors for a damaged file
-            raise DataFormatError(f"cannot decompress: {exc}", path=source, line=number) from None
+            # line 0: not even the first line came out (not gzip at all, or damaged at once)
+            raise DataFormatError(
+                f"cannot decompress: {exc}", path=source, line=number or None
+            ) from None
 
 
 def read_lines(

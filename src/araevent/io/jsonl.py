@@ -57,13 +57,31 @@ def read_jsonl(
             yield document
 
 
+def json_kind(value: object) -> str:
+    """What a parsed JSON value is, in JSON's words (``5`` is a number, ``[]`` an array), for
+    errors that a person who wrote JSON reads."""
+    kinds = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        list: "an array",
+        str: "a string",
+    }
+    return "null" if value is None else kinds.get(type(value), "an object")
+
+
+def _not_a_string(field: str, value: object) -> str:
+    return f"field '{field}' is {json_kind(value)}, not a string"
+
+
 def _record_to_document(
     obj: dict[str, Any], line: int, builder: DocumentBuilder, default_id: str, utf16: bool
 ) -> Document | None:
     doc_id = str(obj.get("id", default_id))
     text = obj.get("text")
     if not isinstance(text, str):
-        builder.problem("invalid record", "missing string field 'text'", line, doc_id)
+        reason = "missing field 'text'" if "text" not in obj else _not_a_string("text", text)
+        builder.problem("invalid record", reason, line, doc_id)
         return None
     try:
         items = _span_items(obj)

@@ -112,10 +112,13 @@ def create_app(
         status: {"model": schema.ErrorResponse} for status in (400, 413, 422, 503)
     }
 
-    # HEAD too: load balancers probe with it
-    @app.api_route(
-        "/health", methods=["GET", "HEAD"], responses={503: {"model": schema.ErrorResponse}}
-    )
+    # HEAD too: load balancers probe with it. Two routes, each with its own operation id:
+    # one route for both methods gave them the same id, which OpenAPI forbids (client
+    # generators fail on it, and FastAPI warns each time the schema is built).
+    unavailable: dict[int | str, dict[str, Any]] = {503: {"model": schema.ErrorResponse}}
+
+    @app.get("/health", operation_id="health", responses=unavailable)
+    @app.head("/health", operation_id="health_head", responses=unavailable)
     async def health() -> JSONResponse:
         """200 once the model is loaded and serving; 503 while loading (or if it failed)."""
         _ready(state)

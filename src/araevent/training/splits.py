@@ -53,6 +53,10 @@ def load_splits(data: DataConfig) -> Corpora:
     train = data.load("train")
     if train is None:
         raise ValueError("DataConfig.train is required")
+    if not any(document.text.strip() for document in train):  # a NaN loss, and exit 0, else
+        raise ValueError(
+            f"{data.train}: no text to train on (its {len(train)} documents are empty)"
+        )
     auxiliary = [(a, data.load_auxiliary(a)) for a in data.auxiliary]
     return Corpora(train, data.load("dev"), data.load("test"), auxiliary)
 
