@@ -25,11 +25,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import random
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--report", type=Path, help="print the table and draw this PNG")
     parser.add_argument("--reference", type=float, help="dev F1 with every training document")
+    parser.add_argument(
+        "--target",
+        type=float,
+        help="with --report: the random curve's documents for this micro F1, by a power law",
+    )
+    parser.add_argument(
+        "--label-target", type=float, help="with --report: the same for each label's F1"
+    )
     parser.add_argument("overrides", nargs="*", help="hydra overrides for the training runs")
     args = parser.parse_args(argv)
     for name in ("start", "batch", "until"):
@@ -335,6 +345,59 @@ def per_label(results: Results) -> str:
     return "\n".join(lines)
 
 
+def power_law(
+    points: dict[int, list[Round]], score: Callable[[Round], float]
+) -> tuple[float, float]:
+    """``(a, b)`` of ``1 - F1 = a * documents ** -b``, least squares on logs over every seed's
+    rounds. Why a power law in the error: it is how learning curves are read in the scaling
+    literature, and unlike a line in log-documents it cannot promise an F1 above 1."""
+    pairs = [(n, 1.0 - score(r)) for n, rounds in points.items() for r in rounds]
+    if len({n for n, _ in pairs}) < 2 or min(e for _, e in pairs) <= 0:
+        raise ValueError("a power law needs two sizes of documents and F1 below 1 at each")
+    slope, intercept = np.polyfit(
+        [math.log(n) for n, _ in pairs], [math.log(e) for _, e in pairs], 1
+    )
+    return math.exp(intercept), round(-float(slope), 9)  # a flat curve: b = 0, not 1e-17
+
+
+def documents_for(target: float, a: float, b: float) -> float | None:
+    """Documents at which the fitted curve reaches ``target`` F1; None if it never does."""
+    return (a / (1.0 - target)) ** (1.0 / b) if b > 0 else None
+
+
+def scaling(results: Results, targets: dict[str, float], strategy: str = "random") -> str:
+    """Micro and per-label F1 at each size of one strategy's curve, the share of the errors
+    each doubling of documents removes, and the documents the fit needs for each target
+    (``micro`` or a label). An extrapolation past the curve's last point, to be read as such."""
+    points = curves(results)[strategy]
+    sizes = sorted(points)
+    scores: dict[str, Callable[[Round], float]] = {"micro": lambda r: r.f1}
+    scores.update({label: partial(_label_f1, label) for label in LABELS})
+    head = ["", *(f"F1 at {n}" for n in sizes), "errors removed per doubling", "documents for"]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for name, score in scores.items():
+        a, b = power_law(points, score)
+        cells = [f"{np.mean([score(r) for r in points[n]]):.3f}" for n in sizes]
+        wanted = _documents_cell(targets.get(name), float(cells[-1]), a, b)
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {1 - 2**-b:.0%} | {wanted} |")
+    return "\n".join(lines)
+
+
+def _documents_cell(target: float | None, last: float, a: float, b: float) -> str:
+    """``0.88: 1,049``: what the fit needs for ``target``; ``reached`` when the curve's last
+    mean (``last``) is there already, so no fit is read backwards."""
+    if target is None:
+        return ""
+    if last >= target:
+        return f"{target:.2f}: reached"
+    reach = documents_for(target, a, b)
+    return f"{target:.2f}: " + ("never (no gain)" if reach is None else f"{reach:,.0f}")
+
+
+def _label_f1(label: str, point: Round) -> float:
+    return point.per_label.get(label, 0.0)
+
+
 def plot(results: Results, path: Path, reference: float | None) -> None:
     """Mean dev F1 against documents annotated and against words annotated (what annotators
     spend time on: a strategy that picks short documents looks cheaper per document than it
@@ -383,6 +446,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(table(results))
             print()
             print(per_label(results))
+            if args.target is not None or args.label_target is not None:
+                targets = {"micro": args.target, **dict.fromkeys(LABELS, args.label_target)}
+                print()
+                print(scaling(results, {k: v for k, v in targets.items() if v is not None}))
             plot(results, args.report, args.reference)
             print(f"\nplot: {args.report}")
         else:

@@ -69,3 +69,27 @@ def test_a_report_without_results_is_an_error(
 ) -> None:
     assert loop.main(["--out", str(tmp_path), "--report", str(tmp_path / "x.png")]) == 1
     assert "no rounds yet" in capsys.readouterr().err
+
+
+def test_the_learning_curve_is_fitted_as_a_power_law_in_the_error(tmp_path: Path) -> None:
+    """1 - F1 = 0.5 / sqrt(documents) on every point: each doubling removes 1 - 2 ** -0.5 of
+    the errors, and 0.88 comes at (0.5 / 0.12) ** 2 documents."""
+    results = loop.Results(tmp_path / "results.jsonl")
+    for n in (20, 40, 80):
+        f1 = 1 - 0.5 * n**-0.5
+        per_label = {"ACTOR": f1, "PLACE": f1, "DATE": f1, "TRIGGER": 0.6}  # TRIGGER flat
+        results.add(loop.Round(1, "random", n, 100 * n, [], f1, per_label, 0.0, ""))
+    a, b = loop.power_law(loop.curves(results)["random"], lambda r: r.f1)
+    assert (a, b) == (pytest.approx(0.5), pytest.approx(0.5))
+    assert loop.documents_for(0.88, a, b) == pytest.approx((0.5 / 0.12) ** 2)
+
+    rows = {
+        line.split(" | ")[0].strip("| "): line
+        for line in loop.scaling(
+            results, {"micro": 0.96, "ACTOR": 0.9, "TRIGGER": 0.85}
+        ).splitlines()
+    }
+    assert rows["micro"].endswith("| 29% | 0.96: 156 |")  # (0.5 / 0.04) ** 2
+    assert rows["ACTOR"].endswith("| 29% | 0.90: reached |")  # 0.944 at 80 documents
+    assert rows["TRIGGER"].endswith("| 0% | 0.85: never (no gain) |")
+    assert rows["PLACE"].endswith("| 29% |  |")  # no target asked for
