@@ -251,12 +251,13 @@ def test_tasks_of_an_earlier_selection_are_excluded_before_they_are_annotated(
     lines = list(dict.fromkeys(line for d in sample for line in d.text.splitlines() if line))
     source = write(tmp_path / "raw.txt", "\n".join(lines[:12]) + "\n")
     model = str(tiny_run.model_dir)
-    args = ["select", "--model", model, "--from", str(source), "--k", "3", "--no-progress"]
+    args = ["select", "--model", model, "--from", str(source), "--k", "3"]
     first, second = tmp_path / "round1.json", tmp_path / "round2.json"
     assert main([*args, "-o", str(first)]) == 0
     assert main([*args, "-o", str(second), "--exclude", str(first)]) == 0
     err = capsys.readouterr().err
     assert f"{first}: 3 texts excluded (3 tasks not annotated yet)" in err
+    assert "doc/s" not in err and "\r" not in err  # stderr is no terminal: no progress bar
     texts = [{t["data"]["text"] for t in json.loads(f.read_text("utf-8"))} for f in (first, second)]
     assert len(texts[1]) == 3 and not texts[0] & texts[1]
 

@@ -33,3 +33,9 @@ def error_line(exc: BaseException) -> str:
 def print_error(exc: BaseException) -> None:
     """:func:`error_line` on stderr."""
     print(error_line(exc), file=sys.stderr)
+
+
+def progress_wanted(asked: bool = True) -> bool:
+    """Whether a command draws a progress bar: when asked and stderr is a terminal. In a log
+    file a bar's ``\\r`` updates are noise that buries the lines a person reads."""
+    return asked and sys.stderr.isatty()

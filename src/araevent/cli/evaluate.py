@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from araevent.cli.console import print_error
+from araevent.cli.console import print_error, progress_wanted
 from araevent.cli.loading import (
     add_load_options,
     add_model_options,
@@ -143,8 +143,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     except (DataFormatError, FileNotFoundError, ValueError, ImportError) as exc:
         print_error(exc)
         return 1
-    # a bar only for a person watching: redirected to a log, its \r updates are noise
-    predicted = predictor.predict_documents(list(gold), progress=sys.stderr.isatty())
+    predicted = predictor.predict_documents(list(gold), progress=progress_wanted())
     evaluation = evaluate_documents(
         list(gold),
         predicted,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from araevent.annotation.tasks import model_version, predicted_document
-from araevent.cli.console import print_error
+from araevent.cli.console import print_error, progress_wanted
 from araevent.cli.loading import add_model_options, check_output, load_predictor
 from araevent.data.document import Document
 from araevent.data.text import replace_surrogates
@@ -202,7 +202,7 @@ def run_predict(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     documents: list[Document] = []
-    quiet = args.no_progress or len(records) < _PROGRESS_FROM or not sys.stderr.isatty()
+    quiet = not progress_wanted(not args.no_progress and len(records) >= _PROGRESS_FROM)
     with (
         tqdm(total=len(records), unit="doc", file=sys.stderr, disable=quiet) as bar,
         _jsonl_output(args) as out,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from araevent.annotation.selection import ALL_STRATEGIES, Exclusions, Selection, select
 from araevent.annotation.tasks import labelstudio_config, model_version
-from araevent.cli.console import print_error
+from araevent.cli.console import print_error, progress_wanted
 from araevent.cli.loading import add_model_options, check_output, load_predictor
 from araevent.cli.predict import iter_inputs, write_documents
 
@@ -159,7 +159,8 @@ def _taken_texts(name: str) -> tuple[list[str], str]:
 def _select(args: argparse.Namespace, predictor: Predictor, exclusions: Exclusions) -> Selection:
     from tqdm.auto import tqdm
 
-    with tqdm(unit="doc", file=sys.stderr, disable=args.no_progress) as bar:
+    quiet = not progress_wanted(not args.no_progress)
+    with tqdm(unit="doc", file=sys.stderr, disable=quiet) as bar:
         return select(
             iter_inputs(args.inputs, args.input_format),
             predictor.predict_with_probs,

@@ -21,6 +21,7 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from araevent.cli.console import progress_wanted
 from araevent.evaluation.compare import FAILED_RUN
 from araevent.io.files import package_file
 from araevent.modeling import ModelLoadError
@@ -35,7 +36,7 @@ SHARED_HINT = "point at the shared folder with ARAEVENT_SHARED=/path/to/shared o
 
 def train(cfg: DictConfig) -> TrainResult:
     trainer = _plain(cfg.trainer)
-    if trainer.progress_bar and not sys.stderr.isatty():
+    if not progress_wanted(trainer.progress_bar):
         # in a log file the bar's updates garble the epoch rows
         trainer = dataclasses.replace(trainer, progress_bar=False)
     if not trainer.progress_bar:  # transformers' own bars too (loading, writing weights)
