@@ -538,6 +538,7 @@ def test_two_process_distributed_training_on_cpu(tmp_path: Path, recipe: list[st
         sys.executable,
         "-m",
         "torch.distributed.run",
+        "--standalone",  # a free port: the default 29500 can still be held by the last run
         "--nproc_per_node",
         "2",
         "-m",
@@ -551,7 +552,8 @@ def test_two_process_distributed_training_on_cpu(tmp_path: Path, recipe: list[st
         *QUIET,
         *recipe,
     ]
-    subprocess.run(command, cwd=REPO, check=True, capture_output=True, timeout=600)
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-4000:]  # what went wrong, not only that it did
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["train"]["processes"] == 2
     assert metrics["train"]["steps"] == 4

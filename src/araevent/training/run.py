@@ -31,7 +31,7 @@ from araevent.training.splits import (
     training_rows,
 )
 from araevent.training.teachers import teacher_stage
-from araevent.training.trainer import fit
+from araevent.training.trainer import fit, leave_process_group
 
 
 def run_training(
@@ -94,7 +94,9 @@ def _train_on(
     fitted = fit(net, tokenizer, rows, dev_split, schema, trainer, output_dir, checkpoint)
     remove_heads(fitted.model)  # the exported model is the main model alone
     model_dir = output_dir / "model"
-    if not save_model_folder(fitted, model_dir, data, model, encoding, corpora):
+    written = save_model_folder(fitted, model_dir, data, model, encoding, corpora)
+    leave_process_group()  # saving was the last step all processes of a distributed run share
+    if not written:
         return TrainResult(output_dir, model_dir)  # another process of a distributed run
     metrics = {
         "train": training_metrics(fitted, train_split, rows, fitted.model.device, len(pseudo))

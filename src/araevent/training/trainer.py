@@ -216,6 +216,19 @@ class SoftTargetCollator:
 LOSS_COLUMNS = ("annotated", "soft", "weight", "head")
 
 
+def leave_process_group() -> None:
+    """End this process's part in a distributed run once no collective operation is left.
+
+    Why: the first process goes on to score and write while the others stop; a gloo group left
+    for the interpreter's exit to tear down aborted a process now and then ("terminate called
+    without an active exception", SIGABRT), failing the whole ``torchrun`` command after a
+    good run. Nothing to do outside a distributed run."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def span_trainer_class() -> type:
     """``Trainer`` with three changes: evaluation batches keep dataset order, rows that are
     not plain gold (a corpus that annotates only some labels, teacher targets, weights) are
