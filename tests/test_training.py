@@ -538,7 +538,7 @@ def test_two_process_distributed_training_on_cpu(tmp_path: Path, recipe: list[st
         sys.executable,
         "-m",
         "torch.distributed.run",
-        "--standalone",  # a free port: the default 29500 can still be held by the last run
+        "--standalone",  # its own free port: no clash with another run on 29500
         "--nproc_per_node",
         "2",
         "-m",
