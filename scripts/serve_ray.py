@@ -29,8 +29,9 @@ from starlette.responses import JSONResponse
 from araevent.serving.limits import Limits, RequestError, parse_request
 
 
-@serve.deployment(max_ongoing_requests=64)  # enough requests in hand to fill a batch
 class Tagger:
+    """One replica: a Predictor behind Ray Serve's request batching."""
+
     def __init__(self, model: str, device: str) -> None:
         from araevent import Predictor
 
@@ -66,7 +67,9 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-    app = Tagger.options(num_replicas=args.replicas).bind(args.model, args.device)
+    # enough requests in hand to fill a batch
+    deployment = serve.deployment(max_ongoing_requests=64, num_replicas=args.replicas)(Tagger)
+    app = deployment.bind(args.model, args.device)
     serve.run(app, route_prefix="/v1/entities", blocking=True)
 
 

@@ -82,8 +82,8 @@ def average(
             averaged[key] = tensor
             continue
         wide = torch.promote_types(tensor.dtype, torch.float32)
-        total = sum(state[key].to(wide) for state in states)
-        averaged[key] = (total / len(states)).to(tensor.dtype)
+        stacked = torch.stack([state[key].to(wide) for state in states])
+        averaged[key] = stacked.mean(dim=0).to(tensor.dtype)
     return averaged
 
 

@@ -58,6 +58,20 @@ def test_without_extra_columns_the_loss_is_plain_cross_entropy() -> None:
     assert mixed_loss(LOGITS, labels).item() == pytest.approx(expected.item(), abs=1e-6)
 
 
+def test_a_batch_with_no_token_to_train_on_is_a_loss_of_zero_without_gradient() -> None:
+    """Every token under ``min_confidence``, or only rows of weight 0: the loss was 0/0, a nan
+    that now stops the run as diverged."""
+    logits = LOGITS.clone().requires_grad_(True)
+    nothing = torch.full((1, 2), IGNORE_INDEX)
+    for loss in (
+        mixed_loss(logits, nothing, soft=torch.zeros(1, 2, 9)),
+        mixed_loss(logits, torch.tensor([[3, 0]]), weight=torch.tensor([0.0])),
+    ):
+        loss.backward()
+        assert loss.item() == 0.0
+        assert logits.grad is not None and not logits.grad.any()
+
+
 def _row(n: int) -> dict[str, list[int]]:
     labels = [IGNORE_INDEX] + [0] * (n - 2) + [IGNORE_INDEX]
     labels[2] = IGNORE_INDEX  # a continuation sub-token

@@ -15,7 +15,14 @@ from araevent.cli.train import CONFIG_DIR, train
 from araevent.features import EncodingConfig
 from araevent.inference import predict_documents
 from araevent.io import load, save
-from araevent.training import DataConfig, ModelConfig, TrainerConfig, TrainResult, run_training
+from araevent.training import (
+    DataConfig,
+    ModelConfig,
+    TrainerConfig,
+    TrainingDiverged,
+    TrainResult,
+    run_training,
+)
 from tests.conftest import REPO, SAMPLE, train_tiny, write
 
 QUIET = ["trainer.progress_bar=false", "trainer.tensorboard=false"]
@@ -482,6 +489,34 @@ def test_a_train_split_without_text_is_refused_before_training(tmp_path: Path) -
     with pytest.raises(ValueError, match=r"empty\.jsonl: no text to train on \(its 1 documents"):
         train(cfg)
     assert not (tmp_path / "run" / "model").exists()
+
+
+def test_a_run_whose_dev_loss_turns_nan_stops_with_the_learning_rate_named(
+    tmp_path: Path,
+) -> None:
+    """At a learning rate of 1e9 the weights were nan by the first evaluation; the run went on,
+    kept that checkpoint and exported a model that tags nothing, with exit status 0."""
+    overrides = ["trainer.learning_rate=1e9", "trainer.epochs=2", "data.limit=8", *QUIET]
+    cfg = compose_train([*overrides, f"output_dir={tmp_path}"])
+    with pytest.raises(TrainingDiverged, match=r"the dev loss is nan after epoch 1, .*now 1e\+09"):
+        train(cfg)
+    assert not (tmp_path / "model").exists()
+
+
+def test_a_run_without_dev_stops_when_its_training_loss_turns_nan(tmp_path: Path) -> None:
+    """Without dev the epoch's training loss is the signal; transformers drops nan losses from
+    the mean it reports, so ``metrics.json`` gave a loss of 0.0 or 1.8 for such runs."""
+    with pytest.raises(TrainingDiverged, match="the training loss is nan after epoch 1"):
+        run_training(
+            DataConfig(train=str(SAMPLE / "train.jsonl"), limit=8),
+            ModelConfig(),
+            EncodingConfig(max_length=64, stride=16),
+            TrainerConfig(
+                epochs=2, learning_rate=1e9, device="cpu", progress_bar=False, tensorboard=False
+            ),
+            tmp_path,
+        )
+    assert not (tmp_path / "model").exists()
 
 
 def test_a_window_longer_than_the_models_positions_is_refused(tmp_path: Path) -> None:

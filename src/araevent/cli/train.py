@@ -25,7 +25,7 @@ from araevent.cli.console import progress_wanted
 from araevent.evaluation.compare import FAILED_RUN
 from araevent.io.files import package_file
 from araevent.modeling import ModelLoadError
-from araevent.training import TrainResult, run_training
+from araevent.training import TrainingDiverged, TrainResult, run_training
 
 log = logging.getLogger(__name__)
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
@@ -114,7 +114,7 @@ def main(cfg: DictConfig) -> float | None:
     Path(cfg.output_dir, FAILED_RUN).unlink(missing_ok=True)  # from an earlier try
     try:
         result = train(cfg)
-    except (OSError, ValueError, ModelLoadError) as exc:
+    except (OSError, ValueError, ModelLoadError, TrainingDiverged) as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         log.error("%s", exc)

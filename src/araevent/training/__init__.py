@@ -23,6 +23,7 @@ from araevent.training.model import (
 from araevent.training.outputs import TrainResult
 from araevent.training.run import run_training
 from araevent.training.splits import EncodedSplit, decode_split, encode_split
+from araevent.training.trainer import TrainingDiverged
 
 __all__ = [
     "PRETRAINED_LEARNING_RATE",
@@ -33,6 +34,7 @@ __all__ = [
     "PseudoConfig",
     "TrainResult",
     "TrainerConfig",
+    "TrainingDiverged",
     "build_model_and_tokenizer",
     "decode_split",
     "encode_split",

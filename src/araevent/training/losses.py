@@ -38,6 +38,10 @@ def mixed_loss(
         nll = torch.where(targeted, -(soft * log_probs).sum(dim=-1), nll)
     seen = labels != IGNORED
     if weight is None:
-        return nll[seen].mean()
-    weights = weight.to(log_probs.dtype)[:, None].expand_as(nll)[seen]
-    return (nll[seen] * weights).sum() / weights.sum()
+        weights = torch.ones_like(nll[seen])
+    else:
+        weights = weight.to(log_probs.dtype)[:, None].expand_as(nll)[seen]
+    # a batch with nothing to train on (every token under data.pseudo.min_confidence, or all
+    # rows of weight 0) is a loss of 0 with no gradient, not 0/0: a nan would stop the run
+    total = weights.sum().clamp(min=torch.finfo(weights.dtype).tiny)
+    return (nll[seen] * weights).sum() / total

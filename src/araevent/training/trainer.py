@@ -9,6 +9,7 @@ window); the console shows an epoch table instead of raw log dicts.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,23 @@ from araevent.training.losses import mixed_loss
 from araevent.training.splits import EncodedSplit, decode_split, to_dataset
 
 log = logging.getLogger("araevent.training")
+
+
+class TrainingDiverged(ArithmeticError):
+    """The loss stopped being a number: the weights are lost, and more epochs cannot bring
+    them back, so the run stops instead of exporting a model that tags nothing."""
+
+    def __init__(self, what: str, value: float, epoch: float, learning_rate: float) -> None:
+        super().__init__(
+            f"training diverged: the {what} is {value} after epoch {epoch:g}, so the weights are "
+            f"no longer numbers; lower trainer.learning_rate (now {learning_rate:g})"
+        )
+
+
+def check_finite(what: str, value: float | None, epoch: float, learning_rate: float) -> None:
+    """Raise :class:`TrainingDiverged` when ``value`` (a mean loss) is nan or infinite."""
+    if value is not None and not math.isfinite(value):
+        raise TrainingDiverged(what, value, epoch, learning_rate)
 
 
 @dataclass
@@ -230,10 +248,12 @@ def leave_process_group() -> None:
 
 
 def span_trainer_class() -> type:
-    """``Trainer`` with three changes: evaluation batches keep dataset order, rows that are
+    """``Trainer`` with four changes: evaluation batches keep dataset order, rows that are
     not plain gold (a corpus that annotates only some labels, teacher targets, weights) are
-    trained with :func:`~araevent.training.losses.mixed_loss`, and the mean training loss of
-    each epoch is kept for the console table.
+    trained with :func:`~araevent.training.losses.mixed_loss`, the mean training loss of
+    each epoch is kept for the console table, and a training or dev loss that is not a number
+    stops the run (:class:`TrainingDiverged`; transformers itself drops such losses from the
+    figures it reports and trains on).
 
     With ``train_sampling_strategy="group_by_length"`` transformers also length-groups (and so
     shuffles) evaluation batches; our metric maps each prediction row back to its window, so
@@ -301,7 +321,16 @@ def span_trainer_class() -> type:
             steps = self._loss_batches / self.args.gradient_accumulation_steps
             mean = float(torch.as_tensor(self._loss_sum).item()) / steps
             self._loss_sum, self._loss_batches = None, 0
+            self._check_finite("training loss", mean)
             return mean
+
+        def evaluate(self, *args: Any, **kwargs: Any) -> dict[str, float]:
+            metrics: dict[str, float] = super().evaluate(*args, **kwargs)
+            self._check_finite("dev loss", metrics.get("eval_loss"))
+            return metrics
+
+        def _check_finite(self, what: str, value: float | None) -> None:
+            check_finite(what, value, float(self.state.epoch or 0), self.args.learning_rate)
 
         def replace_console(self, bar: Any) -> None:
             """transformers' log printing out, araevent's bar in (when bars are on)."""
