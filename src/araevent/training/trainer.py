@@ -252,8 +252,8 @@ def span_trainer_class() -> type:
     not plain gold (a corpus that annotates only some labels, teacher targets, weights) are
     trained with :func:`~araevent.training.losses.mixed_loss`, the mean training loss of
     each epoch is kept for the console table, and a training or dev loss that is not a number
-    stops the run (:class:`TrainingDiverged`; transformers itself drops such losses from the
-    figures it reports and trains on).
+    stops the run (:class:`TrainingDiverged`; transformers itself only leaves such losses out
+    of the mean it reports).
 
     With ``train_sampling_strategy="group_by_length"`` transformers also length-groups (and so
     shuffles) evaluation batches; our metric maps each prediction row back to its window, so
