@@ -70,26 +70,28 @@ def replace_mentions(
     p: float,
     rng: random.Random,
     vocabulary: Collection[str],
+    copy_id: str,
 ) -> tuple[Document, int]:
-    """A copy of ``doc`` with each span whose label is in ``pool`` replaced with probability
-    ``p`` by a mention drawn from it; the copy and the number of spans replaced."""
+    """A copy of ``doc`` (id ``copy_id``) with each span whose label is in ``pool`` replaced
+    with probability ``p`` by a mention drawn from it; the copy and the number of spans
+    replaced."""
     pieces: list[str] = []
     spans: list[Span] = []
-    cursor = replaced = 0
+    cursor = length = replaced = 0  # length: characters of the copy written so far
     for span in doc.spans:
-        pieces.append(doc.text[cursor : span.start])
-        start = sum(map(len, pieces))
+        before = doc.text[cursor : span.start]
         surface = doc.text[span.start : span.end]
         choices = pool.get(span.label)
         if choices and rng.random() < p:
             core = strip_proclitics(doc.text, span.start, span.end, vocabulary)
             surface = attach(doc.text[span.start : core.start], rng.choice(choices))
             replaced += 1
-        pieces.append(surface)
+        start = length + len(before)
+        pieces += [before, surface]
         spans.append(Span(start, start + len(surface), span.label))
-        cursor = span.end
+        cursor, length = span.end, start + len(surface)
     pieces.append(doc.text[cursor:])
-    return Document(doc.id, "".join(pieces), tuple(spans), doc.meta), replaced
+    return Document(copy_id, "".join(pieces), tuple(spans), doc.meta), replaced
 
 
 def augment(
@@ -108,10 +110,10 @@ def augment(
     counts: Counter[str] = Counter()
     for k in range(1, copies + 1):
         for doc in documents:
-            copy, replaced = replace_mentions(doc, pool, p, rng, vocabulary)
+            copy, replaced = replace_mentions(doc, pool, p, rng, vocabulary, f"{doc.id}#mr{k}")
             counts["spans replaced"] += replaced
             if replaced:
-                out.append(Document(f"{doc.id}#mr{k}", copy.text, copy.spans, doc.meta))
+                out.append(copy)
                 counts["copies written"] += 1
             else:
                 counts["copies left out (nothing replaced)"] += 1

@@ -25,8 +25,8 @@ def _doc() -> Document:
 
 def test_a_replacement_keeps_the_proclitics_of_the_span_it_replaces() -> None:
     pool = {"PLACE": ["دير الزور"], "ACTOR": ["الحكومة"]}
-    copy, replaced = augment.replace_mentions(_doc(), pool, 1.0, random.Random(0), set())
-    assert replaced == 2
+    copy, replaced = augment.replace_mentions(_doc(), pool, 1.0, random.Random(0), set(), "d#1")
+    assert replaced == 2 and copy.id == "d#1"
     assert [copy.span_text(s) for s in copy.spans] == ["بدير الزور", "هجوم", "للحكومة"]
     assert [s.label for s in copy.spans] == ["PLACE", "TRIGGER", "ACTOR"]
     assert copy.text == "وصلت القوات إلى بدير الزور بعد هجوم للحكومة"
