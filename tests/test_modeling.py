@@ -11,12 +11,14 @@ from araevent import Document, LabelSchema
 from araevent.features import EncodingConfig, tokenize_documents
 from araevent.modeling import (
     ModelLoadError,
+    OverrideError,
     describe_loading,
     load_model,
     load_tokenizer,
     train_wordpiece,
 )
-from araevent.training import TrainResult
+from araevent.training import ModelConfig, TrainResult
+from araevent.training.model import build_model_and_tokenizer
 
 SCHEMA = LabelSchema()
 
@@ -55,6 +57,32 @@ def test_a_home_relative_model_folder_loads(
 def test_folder_without_a_model(tmp_path: Path) -> None:
     with pytest.raises(ModelLoadError, match="exists but holds no loadable model"):
         load_model(str(tmp_path), SCHEMA)
+
+
+def test_config_overrides_reach_the_dropout_layers_of_a_saved_model(tiny_run: TrainResult) -> None:
+    """What run_ner.py's --config_overrides does: the field is set before the model is built,
+    so its modules use it, not only its saved config."""
+    model = load_model(
+        str(tiny_run.model_dir), SCHEMA, {"hidden_dropout_prob": 0.3, "classifier_dropout": 0.4}
+    )
+    assert model.config.hidden_dropout_prob == 0.3
+    assert model.bert.embeddings.dropout.p == 0.3 and model.dropout.p == 0.4
+
+
+def test_config_overrides_reach_the_tiny_model() -> None:
+    config = ModelConfig(config_overrides={"attention_probs_dropout_prob": 0.25})
+    model, _ = build_model_and_tokenizer(config, SCHEMA, ["قصفت الطائرات مواقع"] * 3, seed=0)
+    assert model.bert.encoder.layer[0].attention.self.dropout.p == 0.25
+
+
+def test_a_config_override_the_model_does_not_have_is_refused_by_name(
+    tiny_run: TrainResult,
+) -> None:
+    with pytest.raises(OverrideError, match=r"hiden_dropout is not a field of .*BertConfig"):
+        load_model(str(tiny_run.model_dir), SCHEMA, {"hiden_dropout": 0.3})
+    config = ModelConfig(config_overrides={"hiden_dropout": 0.3})
+    with pytest.raises(OverrideError, match="hiden_dropout is not a field of the tiny model"):
+        build_model_and_tokenizer(config, SCHEMA, ["قصفت الطائرات مواقع"] * 3, seed=0)
 
 
 def test_lowercasing_accent_stripping_tokenizer_keeps_original_offsets() -> None:

@@ -491,6 +491,13 @@ def test_a_train_split_without_text_is_refused_before_training(tmp_path: Path) -
     assert not (tmp_path / "run" / "model").exists()
 
 
+def test_model_config_overrides_are_given_as_one_mapping_on_the_command_line() -> None:
+    cfg = compose_train(["model.config_overrides={hidden_dropout_prob:0.2,classifier_dropout:0.3}"])
+    model = instantiate(cfg.model, _convert_="all")
+    assert model.config_overrides == {"hidden_dropout_prob": 0.2, "classifier_dropout": 0.3}
+    assert instantiate(compose_train([]).model, _convert_="all").config_overrides is None
+
+
 def test_a_run_whose_dev_loss_turns_nan_stops_with_the_learning_rate_named(
     tmp_path: Path,
 ) -> None:

@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 class ModelLoadError(RuntimeError):
     """A model or tokenizer that cannot be loaded, with what to do about it."""
+
+
+class OverrideError(ModelLoadError):
+    """A ``model.config_overrides`` key the model's config does not have."""
 
 
 def _explain(name: str, what: str, exc: Exception) -> ModelLoadError:
@@ -99,19 +103,23 @@ def load_tokenizer(name: str) -> Any:
     return tokenizer
 
 
-def load_model(name: str, schema: LabelSchema, **kwargs: Any) -> Any:
-    """``AutoModelForTokenClassification`` with the schema's id2label/label2id in its config.
+def load_model(name: str, schema: LabelSchema, overrides: Mapping[str, Any] | None = None) -> Any:
+    """``AutoModelForTokenClassification`` with the schema's id2label/label2id in its config,
+    and ``overrides`` (config fields such as ``hidden_dropout_prob``) set before it is built.
 
     transformers' own load report (a table with terminal colour codes) is replaced by one log
     line when all it says is that a pretrained encoder got a new classification head; any
     other missing, unexpected or resized weight is still logged as a warning.
     """
-    from transformers import AutoModelForTokenClassification
+    from transformers import AutoConfig, AutoModelForTokenClassification
 
     name = os.path.expanduser(name)
     _check_reachable(name, "model")
+    overrides = dict(overrides or {})
     try:
         with quiet_transformers():
+            if overrides:
+                check_overrides(AutoConfig.from_pretrained(name), overrides, name)
             model, info = AutoModelForTokenClassification.from_pretrained(
                 name,
                 num_labels=schema.num_tags,
@@ -119,13 +127,25 @@ def load_model(name: str, schema: LabelSchema, **kwargs: Any) -> Any:
                 label2id=schema.label2id,
                 ignore_mismatched_sizes=True,
                 output_loading_info=True,
-                **kwargs,
+                **overrides,
             )
     except (OSError, ValueError) as exc:
         raise _explain(name, "model", exc) from None
     for level, line in describe_loading(name, info):
         log.log(level, "%s", line)
     return model
+
+
+def check_overrides(config: Any, overrides: Mapping[str, Any], name: str) -> None:
+    """Refuse an override the config has no field for: transformers would hand it to the
+    model's constructor, which fails with a message that names neither the setting nor the
+    config's fields."""
+    unknown = sorted(key for key in overrides if not hasattr(config, key))
+    if unknown:
+        raise OverrideError(
+            f"model.config_overrides: {', '.join(unknown)} is not a field of {name}'s config "
+            f"({type(config).__name__}; e.g. hidden_dropout_prob, attention_probs_dropout_prob)"
+        )
 
 
 # weights a pretraining checkpoint has and a token classifier does not need
@@ -248,8 +268,10 @@ def build_tiny_model(
     heads: int = 2,
     max_positions: int = 512,
     seed: int = 0,
+    overrides: Mapping[str, Any] | None = None,
 ) -> tuple[Any, Any]:
-    """A small random BERT and its WordPiece tokenizer, built offline in seconds."""
+    """A small random BERT and its WordPiece tokenizer, built offline in seconds;
+    ``overrides`` as for :func:`load_model`."""
     import torch
     from transformers import BertConfig, BertForTokenClassification
 
@@ -266,5 +288,8 @@ def build_tiny_model(
         label2id=schema.label2id,
         pad_token_id=tokenizer.pad_token_id,
     )
+    if overrides:
+        check_overrides(config, overrides, "the tiny model")
+        config.update(dict(overrides))
     torch.manual_seed(seed)
     return BertForTokenClassification(config), tokenizer

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from araevent.data.bio import Scheme
 from araevent.data.labels import DEFAULT_LABELS, LabelSchema
@@ -234,19 +234,26 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    """A Hugging Face model name or folder; ``tiny`` builds a small random BERT offline."""
+    """A Hugging Face model name or folder; ``tiny`` builds a small random BERT offline.
+
+    ``config_overrides`` sets fields of the model's config before its weights load, as
+    ``run_ner.py --config_overrides`` does (``{hidden_dropout_prob: 0.2}``); a name the config
+    does not have is refused, since transformers would pass it to the model's constructor."""
 
     name: str = "tiny"
     tiny_vocab_size: int = 2000
     tiny_hidden_size: int = 64
     tiny_layers: int = 2
     tiny_heads: int = 2
+    config_overrides: dict[str, Any] | None = None
 
 
 @dataclass
 class TrainerConfig:
     """Optimisation settings; ``bf16="auto"`` uses bf16 where the hardware computes it natively
-    (see :func:`araevent.precision.bf16_choice`)."""
+    (see :func:`araevent.precision.bf16_choice`). ``consistency`` > 0 runs each training batch
+    twice under dropout and adds that weight times the two passes' symmetric KL divergence to
+    the loss (R-Drop, Liang et al. 2021): each step runs a batch twice the size."""
 
     epochs: float = 10
     max_steps: int = -1
@@ -268,6 +275,7 @@ class TrainerConfig:
     resume_from_checkpoint: str | bool | None = None
     tensorboard: bool = True
     progress_bar: bool = True
+    consistency: float = 0.0
 
     def __post_init__(self) -> None:
         """Refuse values the Trainer would accept and then misuse (0 epochs trains nothing and
@@ -280,6 +288,7 @@ class TrainerConfig:
         check_number("trainer.weight_decay", self.weight_decay, at_least=0)
         check_number("trainer.logging_steps", self.logging_steps, at_least=1, integer=True)
         check_number("trainer.warmup_ratio", self.warmup_ratio, at_least=0)
+        check_number("trainer.consistency", self.consistency, at_least=0)
         if not self.warmup_ratio < 1:
             raise ValueError(
                 f"trainer.warmup_ratio is a share of the steps, in [0, 1): {self.warmup_ratio}"

@@ -45,3 +45,16 @@ def mixed_loss(
     # rows of weight 0) is a loss of 0 with no gradient, not 0/0: a nan would stop the run
     total = weights.sum().clamp(min=torch.finfo(weights.dtype).tiny)
     return (nll[seen] * weights).sum() / total
+
+
+def consistency_loss(first: Any, second: Any, labels: Any) -> Any:
+    """The symmetric KL divergence between two passes' tag distributions (logits
+    ``[batch, length, tags]`` each), halved and averaged over the trained tokens: R-Drop's
+    regulariser, which asks dropout's sub-networks to agree."""
+    import torch
+
+    a = torch.log_softmax(first.float(), dim=-1)
+    b = torch.log_softmax(second.float(), dim=-1)
+    both = (a.exp() * (a - b)).sum(dim=-1) + (b.exp() * (b - a)).sum(dim=-1)
+    seen = labels != IGNORED
+    return both[seen].sum() / (2 * seen.sum().clamp(min=1))

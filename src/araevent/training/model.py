@@ -69,8 +69,9 @@ def build_model_and_tokenizer(
             layers=config.tiny_layers,
             heads=config.tiny_heads,
             seed=seed,
+            overrides=config.config_overrides,
         )
-    return load_model(config.name, schema), load_tokenizer(config.name)
+    return load_model(config.name, schema, config.config_overrides), load_tokenizer(config.name)
 
 
 def starting_model(

@@ -24,7 +24,7 @@ from araevent.evaluation.spans import score_spans
 from araevent.training.config import TrainerConfig
 from araevent.training.console import StopNote, console_callbacks
 from araevent.training.heads import routed_forward
-from araevent.training.losses import mixed_loss
+from araevent.training.losses import consistency_loss, mixed_loss
 from araevent.training.splits import EncodedSplit, decode_split, to_dataset
 
 log = logging.getLogger("araevent.training")
@@ -191,6 +191,7 @@ def fit(
         callbacks=callbacks,
     )
     hf_trainer.replace_console(bar)
+    hf_trainer.consistency = settings.consistency
     started = time.perf_counter()
     with quiet_transformers():  # no "Writing model shards" bar or checkpoint chatter per epoch
         output = hf_trainer.train(
@@ -266,6 +267,7 @@ def span_trainer_class() -> type:
     class SpanTrainer(Trainer):
         _loss_sum: Any = None
         _loss_batches = 0
+        consistency = 0.0
 
         def _get_eval_sampler(self, eval_dataset: Any) -> Any:
             return None if eval_dataset is None else SequentialSampler(eval_dataset)
@@ -284,6 +286,15 @@ def span_trainer_class() -> type:
             loss = mixed_loss(outputs.logits, labels, **extra)
             return (loss, outputs) if return_outputs else loss
 
+        def _consistent_loss(self, model: Any, inputs: Any) -> Any:
+            """The batch twice in one forward pass (each row gets its own dropout): the mean
+            loss of both copies plus ``consistency`` times their disagreement."""
+            doubled = {k: torch.cat([v, v]) for k, v in inputs.items()}
+            labels = inputs["labels"]
+            loss, outputs = self._mixed_loss(model, doubled, return_outputs=True)
+            first, second = outputs.logits.chunk(2)
+            return loss + self.consistency * consistency_loss(first, second, labels)
+
         def compute_loss(
             self,
             model: Any,
@@ -295,7 +306,11 @@ def span_trainer_class() -> type:
             # and the Trainer then leaves the loss as it is; otherwise each micro-batch is a
             # mean of its own, which the Trainer divides by the accumulation steps.
             scaled = self.model_accepts_loss_kwargs and num_items_in_batch is not None
-            if any(c in inputs for c in LOSS_COLUMNS):
+            if self.consistency and model.training:
+                result = self._consistent_loss(model, inputs)
+                if scaled:
+                    result = _divided(result, self._accumulation_steps())
+            elif any(c in inputs for c in LOSS_COLUMNS):
                 result = self._mixed_loss(model, inputs, return_outputs)
                 if scaled and model.training:  # a micro-batch mean the Trainer will not divide
                     result = _divided(result, self._accumulation_steps())
